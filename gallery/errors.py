@@ -1,0 +1,68 @@
+"""The gallery's application errors and the messages users see.
+
+Input errors are Django `ValidationError`s with a field dict; everything else a service
+refuses raises one of these. Pages show `str(error)`; the REST API maps each class to a
+status code (`http_status`). Tests name the message constants instead of retyping them.
+"""
+
+from __future__ import annotations
+
+# Uploads (raised as ValidationError on the "file"/"image" field).
+NOT_AN_IMAGE = "{name}: this file is not a JPEG, PNG or WebP image."
+UNSUPPORTED_FORMAT = "{name}: {format} images are not supported; upload a JPEG, PNG or WebP image."
+FILE_TOO_LARGE = "{name}: the file is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB."
+TOO_MANY_PIXELS = "{name}: the image is {megapixels:.0f} megapixels; the limit is {limit_megapixels:.0f} megapixels."
+IMAGE_UNREADABLE = "{name}: the image could not be read ({reason})."
+
+# Stylizations.
+NO_STYLES = "Choose at least one style."
+BAD_WEIGHT = "Blend weights must be positive numbers."
+STYLE_NOT_AVAILABLE = "That style is not available."
+PHOTO_NOT_AVAILABLE = "That photo is not available."
+JOB_LIMIT = "You already have {limit} stylizations queued or running; wait for one to finish or cancel one."
+QUEUE_UNAVAILABLE = (
+    "The job queue is unavailable right now, so the stylization could not start. Please retry in a minute."
+)
+CANNOT_CANCEL = "Only a queued or running stylization can be cancelled."
+CANNOT_RETRY = "Only a failed or cancelled stylization can be retried."
+WORKER_LOST = "The worker stopped while running this stylization; retry it."
+JOB_FAILED = "Something went wrong while stylizing; retry it, and tell us if it keeps failing."
+JOB_TIMED_OUT = (
+    "The stylization took longer than its time limit of {seconds} seconds; "
+    "retry with a smaller size or a faster preset."
+)
+
+
+class GalleryError(Exception):
+    """Base of the errors a service raises for a request it refuses (not input errors)."""
+
+    http_status = 400
+    code = "error"
+
+
+class JobLimitReached(GalleryError):
+    """The user has as many stylizations queued or running as allowed."""
+
+    http_status = 429
+    code = "job_limit"
+
+    def __init__(self, limit: int):
+        super().__init__(JOB_LIMIT.format(limit=limit))
+        self.limit = limit
+
+
+class QueueUnavailable(GalleryError):
+    """Redis could not be reached when enqueuing; the row was marked failed and can be retried."""
+
+    http_status = 503
+    code = "queue_unavailable"
+
+    def __init__(self) -> None:
+        super().__init__(QUEUE_UNAVAILABLE)
+
+
+class InvalidTransition(GalleryError):
+    """The stylization is not in a state that allows this action (cancel, retry)."""
+
+    http_status = 409
+    code = "invalid_state"

@@ -1,0 +1,112 @@
+"""Page forms. They validate input shape only; services decide what is allowed.
+
+The stylization options come from the engine's `StyleParams`: initial values are its
+defaults and the choices its constants, so nothing here retypes them.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
+
+from gallery import errors, images
+from gallery.models import Photo, Style
+from stylizer.engine import StyleParams
+from stylizer.engine.params import MAX_SIZE, MIN_SIZE, PRESETS
+
+DEFAULTS = StyleParams()
+# Form field -> StyleParams field, for the options a user understands.
+PARAM_FIELDS = {
+    "size": "size",
+    "preset": "preset",
+    "style_strength": "style_weight",
+    "preserve_colors": "preserve_colors",
+    "seed": "seed",
+}
+PRESET_HELP = {
+    "draft": "Draft: fastest, a first impression.",
+    "standard": "Standard: balanced quality and time.",
+    "high": "High: more steps for finer brushwork; slowest.",
+}
+WEIGHT_PREFIX = "weight_"
+
+
+class SignUpForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username",)
+
+
+def _file_input() -> forms.ClearableFileInput:
+    return forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})
+
+
+class PhotoUploadForm(forms.Form):
+    image = forms.FileField(label="Photo", widget=_file_input(), help_text="JPEG, PNG or WebP.")
+
+
+class StylizationForm(forms.Form):
+    photo = forms.ModelChoiceField(queryset=Photo.objects.none(), required=False, widget=forms.RadioSelect)
+    photo_file = forms.FileField(label="…or upload a new photo", required=False, widget=_file_input())
+    styles = forms.ModelMultipleChoiceField(
+        queryset=Style.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    style_file = forms.FileField(
+        label="…or use your own style image",
+        required=False,
+        widget=_file_input(),
+        help_text="Private to you; it never appears in the catalogue.",
+    )
+    style_file_weight = forms.FloatField(initial=1.0, min_value=0.05, max_value=1.0, required=False)
+    size = forms.TypedChoiceField(label="Output size (long side)", coerce=int)
+    preset = forms.ChoiceField(
+        label="Quality", choices=[(name, name.title()) for name in PRESETS], initial=DEFAULTS.preset
+    )
+    style_strength = forms.FloatField(
+        min_value=0.1,
+        max_value=10.0,
+        initial=DEFAULTS.style_weight,
+        help_text="1 is balanced; higher paints more of the style over the photo.",
+    )
+    preserve_colors = forms.BooleanField(
+        label="Keep the photo's colours", required=False, initial=DEFAULTS.preserve_colors
+    )
+    seed = forms.IntegerField(
+        min_value=0,
+        required=False,
+        initial=DEFAULTS.seed,
+        help_text="Same seed and options give the same picture.",
+    )
+
+    def __init__(self, *args, photos, styles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["photo"].queryset = photos
+        self.fields["styles"].queryset = styles
+        sizes = [size for size in settings.STYLIZER_SIZES if MIN_SIZE <= size <= MAX_SIZE]
+        self.fields["size"].choices = [(size, f"{size} px") for size in sizes]
+        self.fields["size"].initial = DEFAULTS.size if DEFAULTS.size in sizes else sizes[0]
+        for style in styles:
+            self.fields[f"{WEIGHT_PREFIX}{style.pk}"] = forms.FloatField(
+                initial=1.0, min_value=0.05, max_value=1.0, required=False
+            )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("photo") and not data.get("photo_file"):
+            self.add_error("photo", "Choose one of your photos or upload a new one.")
+        if not data.get("styles") and not data.get("style_file"):
+            self.add_error("styles", errors.NO_STYLES)
+        return data
+
+    def weight_field(self, style: Style) -> forms.BoundField:
+        return self[f"{WEIGHT_PREFIX}{style.pk}"]
+
+    def styles_with_weights(self) -> list[tuple[Style, float]]:
+        return [
+            (style, self.cleaned_data.get(f"{WEIGHT_PREFIX}{style.pk}") or 1.0) for style in self.cleaned_data["styles"]
+        ]
+
+    def to_params(self) -> StyleParams:
+        return DEFAULTS.replace(**{param: self.cleaned_data[field] for field, param in PARAM_FIELDS.items()})

@@ -1,0 +1,180 @@
+"""The gallery's tables. Lean on purpose: behaviour lives in services and selectors.
+
+Every primary key is a UUID, so no URL reveals or lets anyone guess another row, and
+every image file is named by a fresh UUID under MEDIA_ROOT, served only by views that
+check ownership.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+def _image_path(folder: str, instance: models.Model, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    return f"{folder}/{uuid.uuid4().hex}.{suffix}"
+
+
+def photo_path(instance: models.Model, filename: str) -> str:
+    return _image_path("photos", instance, filename)
+
+
+def style_path(instance: models.Model, filename: str) -> str:
+    return _image_path("styles", instance, filename)
+
+
+def thumbnail_path(instance: models.Model, filename: str) -> str:
+    return _image_path("thumbnails", instance, filename)
+
+
+def result_path(instance: models.Model, filename: str) -> str:
+    return _image_path("results", instance, filename)
+
+
+class Photo(models.Model):
+    """A content image a user uploaded, re-encoded without metadata."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=photo_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=thumbnail_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    original_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.original_name or str(self.id)
+
+
+class StyleQuerySet(models.QuerySet):
+    def curated(self) -> StyleQuerySet:
+        return self.filter(owner__isnull=True)
+
+    def active(self) -> StyleQuerySet:
+        return self.curated().filter(is_active=True)
+
+
+class Style(models.Model):
+    """A style image: curated (no owner, managed by staff) or private to one user."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="private_styles",
+        help_text="Empty for curated styles; set for a user's private style image.",
+    )
+    title = models.CharField(max_length=200)
+    artist = models.CharField(max_length=200, blank=True)
+    year = models.CharField(max_length=32, blank=True, help_text='Free text, e.g. "1889" or "c. 1641".')
+    image = models.ImageField(upload_to=style_path, width_field="width", height_field="height")
+    thumbnail = models.ImageField(upload_to=thumbnail_path, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True, help_text="Shown in the catalogue and offered in the form.")
+    position = models.PositiveIntegerField(default=0, help_text="Catalogue order, smallest first.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StyleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_curated(self) -> bool:
+        return self.owner_id is None
+
+
+class Stylization(models.Model):
+    """One request to paint a photo in one or more styles, and everything it produced.
+
+    This row, not Redis, is the source of truth for the job's state: the worker only
+    writes while `status` is RUNNING and the attempt is its own, so a cancel or a
+    reaper's verdict always wins.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
+    FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+    RETRYABLE_STATUSES = (Status.FAILED, Status.CANCELLED)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stylizations")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="stylizations")
+    styles = models.ManyToManyField(Style, through="StylizationStyle", related_name="stylizations")
+    params = models.JSONField(help_text="The engine's StyleParams as stored (dataclasses.asdict), device excluded.")
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    attempt = models.PositiveIntegerField(default=1, help_text="Bumped by each retry; part of the RQ job id.")
+    step = models.PositiveIntegerField(default=0)
+    total_steps = models.PositiveIntegerField(default=0)
+    losses = models.JSONField(default=list, blank=True, help_text="Per-step loss dicts, for the chart.")
+    preview = models.ImageField(upload_to=result_path, blank=True)
+    result = models.ImageField(upload_to=result_path, blank=True)
+    error_message = models.TextField(blank=True, help_text="Shown to the user.")
+    error_traceback = models.TextField(blank=True, help_text="For staff only.")
+    run_seconds = models.FloatField(null=True, blank=True, help_text="Engine wall time of the successful run.")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.photo} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:stylization_detail", args=[self.pk])
+
+    @property
+    def job_id(self) -> str:
+        """The RQ job id: derived from the row so it can be found, cancelled and never doubled."""
+        return f"stylization-{self.id}-{self.attempt}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def is_retryable(self) -> bool:
+        return self.status in self.RETRYABLE_STATUSES
+
+
+class StylizationStyle(models.Model):
+    """A style used by a stylization and its blend weight (weights are normalised by the engine)."""
+
+    stylization = models.ForeignKey(Stylization, on_delete=models.CASCADE, related_name="style_links")
+    style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="+")
+    weight = models.FloatField(default=1.0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["stylization", "style"], name="unique_style_per_stylization")]
+
+    def __str__(self) -> str:
+        return f"{self.style} × {self.weight:g}"

@@ -1,0 +1,122 @@
+"""Every read that decides what a user may see. Ownership is enforced here, once.
+
+Each selector takes `fetched_by`: owners see their own rows, staff see everyone's, and
+anyone else gets `Http404` (never 403), so a stranger cannot tell a row exists.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from gallery.models import Photo, Style, Stylization, StylizationStyle
+
+
+def _visible(queryset: QuerySet, fetched_by: AbstractBaseUser) -> QuerySet:
+    if not fetched_by.is_authenticated:
+        return queryset.none()
+    if fetched_by.is_staff:
+        return queryset
+    return queryset.filter(owner=fetched_by)
+
+
+def _get(queryset: QuerySet, pk: UUID | str):
+    try:
+        return queryset.get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
+
+
+# Photos ------------------------------------------------------------------------------
+
+
+def photo_list(*, fetched_by: AbstractBaseUser) -> QuerySet[Photo]:
+    """The user's own photos, newest first (staff too see only their own here)."""
+    return Photo.objects.filter(owner=fetched_by) if fetched_by.is_authenticated else Photo.objects.none()
+
+
+def photo_get(*, fetched_by: AbstractBaseUser, photo_id: UUID | str) -> Photo:
+    return _get(_visible(Photo.objects.all(), fetched_by), photo_id)
+
+
+# Styles ------------------------------------------------------------------------------
+
+
+def style_list_active() -> QuerySet[Style]:
+    """The curated catalogue: active styles in staff's order."""
+    return Style.objects.active()
+
+
+def style_list_private(*, fetched_by: AbstractBaseUser) -> QuerySet[Style]:
+    """Style images the user uploaded for their own stylizations."""
+    if not fetched_by.is_authenticated:
+        return Style.objects.none()
+    return Style.objects.filter(owner=fetched_by)
+
+
+def style_get(*, fetched_by: AbstractBaseUser, style_id: UUID | str) -> Style:
+    """A curated active style for anyone signed in; a private one for its owner; any for staff."""
+    if not fetched_by.is_authenticated:
+        raise Http404("No style matches the given query.")
+    styles = Style.objects.all()
+    if not fetched_by.is_staff:
+        styles = styles.filter(Q(owner__isnull=True, is_active=True) | Q(owner=fetched_by))
+    return _get(styles, style_id)
+
+
+# Stylizations ------------------------------------------------------------------------
+
+
+def _with_related(queryset: QuerySet[Stylization]) -> QuerySet[Stylization]:
+    return queryset.select_related("photo", "owner").prefetch_related(
+        Prefetch("style_links", queryset=StylizationStyle.objects.select_related("style"))
+    )
+
+
+def stylization_list(*, fetched_by: AbstractBaseUser, status: str | None = None) -> QuerySet[Stylization]:
+    """The user's own stylizations, newest first, optionally of one status."""
+    _settle_stale()
+    if not fetched_by.is_authenticated:
+        return Stylization.objects.none()
+    stylizations = _with_related(Stylization.objects.filter(owner=fetched_by))
+    if status:
+        stylizations = stylizations.filter(status=status)
+    return stylizations.order_by("-created_at")
+
+
+def stylization_get(*, fetched_by: AbstractBaseUser, stylization_id: UUID | str) -> Stylization:
+    stylization = _get(_with_related(_visible(Stylization.objects.all(), fetched_by)), stylization_id)
+    if stylization.status == Stylization.Status.RUNNING and _settle_stale():
+        stylization.refresh_from_db()
+    return stylization
+
+
+def stylization_queue_position(*, stylization: Stylization) -> int | None:
+    """1 for the next job a worker will take, 2 for the one after...; None unless queued."""
+    if stylization.status != Stylization.Status.QUEUED or stylization.queued_at is None:
+        return None
+    ahead = Stylization.objects.filter(status=Stylization.Status.QUEUED).filter(
+        Q(queued_at__lt=stylization.queued_at) | Q(queued_at=stylization.queued_at, pk__lt=stylization.pk)
+    )
+    return ahead.count() + 1
+
+
+def stylization_count_active(*, fetched_by: AbstractBaseUser) -> int:
+    return Stylization.objects.filter(owner=fetched_by, status__in=Stylization.ACTIVE_STATUSES).count()
+
+
+def _settle_stale() -> int:
+    """Reads see a dead worker's row as failed at once, even if no worker is left to reap it."""
+    cutoff = timezone.now() - timedelta(seconds=settings.STYLIZER_STALE_AFTER)
+    stale = Stylization.objects.filter(status=Stylization.Status.RUNNING, heartbeat_at__lt=cutoff)
+    if not stale.exists():
+        return 0
+    from gallery.services import stylization_reap_stale
+
+    return stylization_reap_stale()

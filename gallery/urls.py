@@ -1,0 +1,28 @@
+"""Page and image URLs. Every id in a URL is a UUID; every image goes through a view
+that checks ownership (the `*_image`, `*_thumbnail`, `*_preview` and `*_result` names)."""
+
+from django.urls import path
+
+from gallery import views
+
+app_name = "gallery"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("photos/", views.photo_list, name="photo_list"),
+    path("photos/<uuid:photo_id>/delete/", views.photo_delete, name="photo_delete"),
+    path("photos/<uuid:photo_id>/image", views.photo_image, name="photo_image"),
+    path("photos/<uuid:photo_id>/thumbnail", views.photo_thumbnail, name="photo_thumbnail"),
+    path("styles/", views.style_list, name="style_list"),
+    path("styles/<uuid:style_id>/image", views.style_image, name="style_image"),
+    path("styles/<uuid:style_id>/thumbnail", views.style_thumbnail, name="style_thumbnail"),
+    path("create/", views.stylization_create, name="stylization_create"),
+    path("results/", views.stylization_list, name="stylization_list"),
+    path("results/<uuid:stylization_id>/", views.stylization_detail, name="stylization_detail"),
+    path("results/<uuid:stylization_id>/status", views.stylization_status, name="stylization_status"),
+    path("results/<uuid:stylization_id>/cancel/", views.stylization_cancel, name="stylization_cancel"),
+    path("results/<uuid:stylization_id>/retry/", views.stylization_retry, name="stylization_retry"),
+    path("results/<uuid:stylization_id>/delete/", views.stylization_delete, name="stylization_delete"),
+    path("results/<uuid:stylization_id>/preview", views.stylization_preview, name="stylization_preview"),
+    path("results/<uuid:stylization_id>/result.png", views.stylization_result, name="stylization_result"),
+]

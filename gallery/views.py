@@ -1,0 +1,270 @@
+"""Pages. Thin: validate input, call one service or selector, render.
+
+Images are never served from a public media URL: the `*_image`, `*_thumbnail`,
+`*_preview` and `*_result` views stream files only to whoever the selectors allow.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gallery import errors, selectors, services
+from gallery.forms import PhotoUploadForm, SignUpForm, StylizationForm
+from gallery.models import Stylization
+
+GALLERY_PAGE_SIZE = 12
+
+
+def _image(field: FieldFile, *, download_name: str | None = None) -> FileResponse:
+    if not field:
+        raise Http404("No image yet.")
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The image file is missing.") from exc
+    response = FileResponse(handle, as_attachment=download_name is not None, filename=download_name or "")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _form_error(form, exc: ValidationError) -> None:
+    """Attach a service's ValidationError to the form (unknown fields go to the top)."""
+    for field, messages_ in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+        for message in messages_:
+            form.add_error(field if field in form.fields else None, message)
+
+
+# Accounts ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("gallery:home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user)
+        messages.success(request, f"Welcome, {user.username}! Upload a photo to begin.")
+        return redirect("gallery:stylization_create")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+# Home --------------------------------------------------------------------------------
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("gallery:stylization_list")
+    return render(request, "gallery/home.html", {"styles": selectors.style_list_active()[:6]})
+
+
+# Photos ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def photo_list(request: HttpRequest) -> HttpResponse:
+    form = PhotoUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.photo_create(owner=request.user, file=form.cleaned_data["image"])
+        except ValidationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Photo uploaded.")
+            return redirect("gallery:photo_list")
+    photos = selectors.photo_list(fetched_by=request.user)
+    status = 400 if form.errors else 200
+    return render(request, "gallery/photo_list.html", {"form": form, "photos": photos}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def photo_delete(request: HttpRequest, photo_id) -> HttpResponse:
+    photo = selectors.photo_get(fetched_by=request.user, photo_id=photo_id)
+    if request.method == "POST":
+        services.photo_delete(photo=photo)
+        messages.success(request, "Photo deleted.")
+        return redirect("gallery:photo_list")
+    return render(request, "gallery/photo_confirm_delete.html", {"photo": photo})
+
+
+@login_required
+@require_GET
+def photo_image(request: HttpRequest, photo_id) -> FileResponse:
+    return _image(selectors.photo_get(fetched_by=request.user, photo_id=photo_id).image)
+
+
+@login_required
+@require_GET
+def photo_thumbnail(request: HttpRequest, photo_id) -> FileResponse:
+    return _image(selectors.photo_get(fetched_by=request.user, photo_id=photo_id).thumbnail)
+
+
+# Styles ------------------------------------------------------------------------------
+
+
+@require_GET
+def style_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "gallery/style_list.html", {"styles": selectors.style_list_active()})
+
+
+def _public_style(request: HttpRequest, style_id):
+    """Curated active styles are public (the catalogue); private ones only for their owner."""
+    style = selectors.style_list_active().filter(pk=style_id).first()
+    return style or selectors.style_get(fetched_by=request.user, style_id=style_id)
+
+
+@require_GET
+def style_image(request: HttpRequest, style_id) -> FileResponse:
+    return _image(_public_style(request, style_id).image)
+
+
+@require_GET
+def style_thumbnail(request: HttpRequest, style_id) -> FileResponse:
+    return _image(_public_style(request, style_id).thumbnail)
+
+
+# Stylizations ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stylization_create(request: HttpRequest) -> HttpResponse:
+    photos = selectors.photo_list(fetched_by=request.user)
+    styles = selectors.style_list_active()
+    initial = {"photo": request.GET.get("photo"), "styles": request.GET.getlist("style")}
+    form = StylizationForm(request.POST or None, request.FILES or None, photos=photos, styles=styles, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            stylization = services.stylization_create_with_uploads(
+                owner=request.user,
+                photo=data["photo"],
+                photo_file=data["photo_file"],
+                styles=form.styles_with_weights(),
+                style_file=data["style_file"],
+                style_file_weight=data["style_file_weight"] or 1.0,
+                params=form.to_params(),
+            )
+        except ValidationError as exc:
+            _form_error(form, exc)
+        except errors.QueueUnavailable as exc:
+            messages.error(request, str(exc))
+            return redirect("gallery:stylization_list")
+        except errors.GalleryError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(stylization)
+    status = 400 if form.errors else 200
+    context = {"form": form, "photos": photos, "styles": styles}
+    return render(request, "gallery/stylization_create.html", context, status=status)
+
+
+@login_required
+@require_GET
+def stylization_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status")
+    if status not in Stylization.Status.values:
+        status = None
+    stylizations = selectors.stylization_list(fetched_by=request.user, status=status)
+    page = Paginator(stylizations, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "status": status, "statuses": Stylization.Status.choices}
+    return render(request, "gallery/stylization_list.html", context)
+
+
+@login_required
+@require_GET
+def stylization_detail(request: HttpRequest, stylization_id) -> HttpResponse:
+    stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
+    context = {"stylization": stylization, "status": _status(stylization)}
+    return render(request, "gallery/stylization_detail.html", context)
+
+
+@login_required
+@require_GET
+def stylization_status(request: HttpRequest, stylization_id) -> JsonResponse:
+    """What the result page polls: status, progress, latest preview URL, losses."""
+    stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
+    return JsonResponse(_status(stylization))
+
+
+def _status(stylization: Stylization) -> dict:
+    def url(name: str) -> str:
+        return reverse(f"gallery:{name}", args=[stylization.pk])
+
+    return {
+        "id": str(stylization.pk),
+        "status": stylization.status,
+        "status_display": stylization.get_status_display(),
+        "queue_position": selectors.stylization_queue_position(stylization=stylization),
+        "step": stylization.step,
+        "total_steps": stylization.total_steps,
+        "losses": [loss.get("total") for loss in stylization.losses],
+        "run_seconds": stylization.run_seconds,
+        "error_message": stylization.error_message,
+        "preview_url": f"{url('stylization_preview')}?step={stylization.step}" if stylization.preview else None,
+        "result_url": url("stylization_result") if stylization.result else None,
+        "can_cancel": stylization.is_active,
+        "can_retry": stylization.is_retryable,
+    }
+
+
+def _act(request: HttpRequest, stylization_id, service, done: str) -> HttpResponse:
+    stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
+    try:
+        service(stylization=stylization)
+    except errors.GalleryError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect(stylization)
+
+
+@login_required
+@require_POST
+def stylization_cancel(request: HttpRequest, stylization_id) -> HttpResponse:
+    return _act(request, stylization_id, services.stylization_cancel, "Stylization cancelled.")
+
+
+@login_required
+@require_POST
+def stylization_retry(request: HttpRequest, stylization_id) -> HttpResponse:
+    return _act(request, stylization_id, services.stylization_retry, "Queued again.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def stylization_delete(request: HttpRequest, stylization_id) -> HttpResponse:
+    stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
+    if request.method == "POST":
+        services.stylization_delete(stylization=stylization)
+        messages.success(request, "Stylization deleted.")
+        return redirect("gallery:stylization_list")
+    return render(request, "gallery/stylization_confirm_delete.html", {"stylization": stylization})
+
+
+@login_required
+@require_GET
+def stylization_preview(request: HttpRequest, stylization_id) -> FileResponse:
+    stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
+    return _image(stylization.preview)
+
+
+@login_required
+@require_GET
+def stylization_result(request: HttpRequest, stylization_id) -> FileResponse:
+    stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
+    download = f"stylized-{stylization.pk}.png" if "download" in request.GET else None
+    return _image(stylization.result, download_name=download)

