@@ -62,7 +62,10 @@ class StylizationForm(forms.Form):
     style_file_weight = forms.FloatField(initial=1.0, min_value=0.05, max_value=1.0, required=False)
     size = forms.TypedChoiceField(label="Output size (long side)", coerce=int)
     preset = forms.ChoiceField(
-        label="Quality", choices=[(name, name.title()) for name in PRESETS], initial=DEFAULTS.preset
+        label="Quality",
+        choices=[(name, name.title()) for name in PRESETS],
+        initial=DEFAULTS.preset,
+        help_text=" ".join(PRESET_HELP.get(name, "") for name in PRESETS),
     )
     style_strength = forms.FloatField(
         min_value=0.1,
@@ -100,8 +103,23 @@ class StylizationForm(forms.Form):
             self.add_error("styles", errors.NO_STYLES)
         return data
 
-    def weight_field(self, style: Style) -> forms.BoundField:
-        return self[f"{WEIGHT_PREFIX}{style.pk}"]
+    def _selected(self, name: str) -> set[str]:
+        value = self[name].value()
+        values = value if isinstance(value, (list, tuple)) else [value]
+        return {str(item) for item in values if item}
+
+    def photo_choices(self) -> list[tuple[Photo, bool]]:
+        """(photo, checked) pairs for the picture grid."""
+        selected = self._selected("photo")
+        return [(photo, str(photo.pk) in selected) for photo in self.fields["photo"].queryset]
+
+    def style_choices(self) -> list[tuple[Style, bool, forms.BoundField]]:
+        """(style, checked, weight field) triples for the style grid."""
+        selected = self._selected("styles")
+        return [
+            (style, str(style.pk) in selected, self[f"{WEIGHT_PREFIX}{style.pk}"])
+            for style in self.fields["styles"].queryset
+        ]
 
     def styles_with_weights(self) -> list[tuple[Style, float]]:
         return [

@@ -9,6 +9,7 @@ text chunks never reach the disk.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from typing import IO
 
@@ -62,22 +63,18 @@ def clean_upload(file: IO[bytes], *, name: str, field: str = "image") -> CleanIm
                     {field: errors.UNSUPPORTED_FORMAT.format(name=name, format=image_format)}, code="invalid_image"
                 )
             if width * height > settings.UPLOAD_MAX_PIXELS:
-                raise ValidationError(
-                    {
-                        field: errors.TOO_MANY_PIXELS.format(
-                            name=name,
-                            megapixels=width * height / 1e6,
-                            limit_megapixels=settings.UPLOAD_MAX_PIXELS / 1e6,
-                        )
-                    },
-                    code="too_many_pixels",
-                )
+                raise _too_many_pixels(field, name, width * height)
             probe.load()
             upright = to_rgb(ImageOps.exif_transpose(probe))
     except UnidentifiedImageError as exc:
         raise ValidationError({field: errors.NOT_AN_IMAGE.format(name=name)}, code="invalid_image") from exc
-    except (Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:
-        # PIL's own bomb guard, truncated data, corrupt chunks: all "cannot be read".
+    except Image.DecompressionBombError as exc:
+        # PIL refuses to even open images far above its own limit; its message has the count.
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        pixels = int(found.group(1)) if found else 2 * Image.MAX_IMAGE_PIXELS
+        raise _too_many_pixels(field, name, pixels) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        # Truncated data, corrupt chunks: "cannot be read".
         reason = "the file is truncated or damaged"
         raise ValidationError(
             {field: errors.IMAGE_UNREADABLE.format(name=name, reason=reason)}, code="invalid_image"
@@ -89,6 +86,13 @@ def clean_upload(file: IO[bytes], *, name: str, field: str = "image") -> CleanIm
         width=upright.width,
         height=upright.height,
     )
+
+
+def _too_many_pixels(field: str, name: str, pixels: int) -> ValidationError:
+    message = errors.TOO_MANY_PIXELS.format(
+        name=name, megapixels=pixels / 1e6, limit_megapixels=settings.UPLOAD_MAX_PIXELS / 1e6
+    )
+    return ValidationError({field: message}, code="too_many_pixels")
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
@@ -123,7 +127,7 @@ def jpeg(image: Image.Image, *, name: str, quality: int = 85) -> ContentFile:
     return ContentFile(buffer.getvalue(), name=name)
 
 
-def thumbnail(image: Image.Image, *, side: int = THUMBNAIL_SIDE) -> ContentFile:
+def thumbnail(image: Image.Image, *, side: int = THUMBNAIL_SIDE, name: str = "thumbnail.jpg") -> ContentFile:
     small = to_rgb(image)
     small.thumbnail((side, side), Image.Resampling.LANCZOS)
-    return jpeg(small, name="thumbnail.jpg")
+    return jpeg(small, name=name)

@@ -424,7 +424,11 @@ def stylization_run(*, stylization_id: str, attempt: int, device: str | None = N
         outcome = _run_engine(stylization, state, device or settings.STYLIZER_DEVICE)
     finally:
         state.stop_heartbeat()
-    state.mine().update(finished_at=timezone.now(), losses=state.losses, **outcome)
+    if state.mine().update(finished_at=timezone.now(), losses=state.losses, **outcome):
+        leftovers = [state.preview_name] if "preview" in outcome else []
+    else:  # cancelled, retried or deleted meanwhile: the files just made are nobody's
+        leftovers = [outcome.get("result", ""), outcome.get("preview", "")]
+    _delete_files(*leftovers)
 
 
 def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict[str, Any]:
@@ -447,6 +451,7 @@ def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict
     return {
         "status": Stylization.Status.SUCCEEDED,
         "result": _save_file(images.png(result.image, name=f"{stylization.pk}.png")),
+        "preview": _save_file(images.thumbnail(result.image, name=f"{stylization.pk}-thumbnail.jpg")),
         "run_seconds": result.seconds,
         "step": result.steps,
         "total_steps": result.steps,

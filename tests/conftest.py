@@ -178,3 +178,16 @@ def shared_images() -> Path:
     if not SHARED_IMAGES.is_dir():
         pytest.skip(f"test images not found at {SHARED_IMAGES}")
     return SHARED_IMAGES
+
+
+@pytest.fixture
+def media_root_files(settings) -> Callable[[], list[str]]:
+    """Lists the files under MEDIA_ROOT written since the test started (ignores earlier ones)."""
+    root = Path(settings.MEDIA_ROOT)
+    before = {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+
+    def new_files() -> list[str]:
+        now = {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+        return sorted(str(path.relative_to(root)) for path in now - before)
+
+    return new_files
