@@ -71,3 +71,44 @@ class StyleParams:
 
     def replace(self, **changes) -> StyleParams:
         return dataclasses.replace(self, **changes)
+
+
+def validate(params: StyleParams, *, style_count: int | None = None) -> None:
+    """Raise ParamsError naming the first parameter out of its allowed range."""
+    from stylizer.engine.vgg import LAYER_NAMES
+
+    if not MIN_SIZE <= params.size <= MAX_SIZE:
+        raise ParamsError(f"size must be between {MIN_SIZE} and {MAX_SIZE} px, not {params.size}")
+    if params.preset not in PRESETS:
+        raise ParamsError(f"preset must be one of {', '.join(PRESETS)}, not {params.preset!r}")
+    if params.steps is not None and not 1 <= params.steps <= 10_000:
+        raise ParamsError(f"steps must be between 1 and 10000, not {params.steps}")
+    for name in ("content_weight", "style_weight", "tv_weight"):
+        value = getattr(params, name)
+        if not (value >= 0 and value < float("inf")):
+            raise ParamsError(f"{name} must be a finite number >= 0, not {value}")
+    if not 0.1 <= params.style_scale <= 4.0:
+        raise ParamsError(f"style_scale must be between 0.1 and 4, not {params.style_scale}")
+    if params.optimizer not in OPTIMIZERS:
+        raise ParamsError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, not {params.optimizer!r}")
+    if params.device not in DEVICES:
+        raise ParamsError(f"device must be one of {', '.join(DEVICES)}, not {params.device!r}")
+    if params.precision not in PRECISIONS:
+        raise ParamsError(f"precision must be one of {', '.join(PRECISIONS)}, not {params.precision!r}")
+    if params.seed is not None and not 0 <= params.seed < 2**63:
+        raise ParamsError(f"seed must be between 0 and 2^63-1, not {params.seed}")
+    for name, _ in params.content_layers + params.style_layers:
+        if name not in LAYER_NAMES:
+            raise ParamsError(f"unknown VGG-19 layer {name!r}; known: {', '.join(LAYER_NAMES)}")
+    if not params.content_layers or not params.style_layers:
+        raise ParamsError("at least one content layer and one style layer are needed")
+    if style_count is not None:
+        if style_count < 1:
+            raise ParamsError("at least one style image is needed")
+        if params.style_blend is not None:
+            if len(params.style_blend) != style_count:
+                raise ParamsError(
+                    f"style_blend needs one weight per style image ({style_count}), not {len(params.style_blend)}"
+                )
+            if any(not w >= 0 for w in params.style_blend) or sum(params.style_blend) <= 0:
+                raise ParamsError("style blend weights must be >= 0 and not all zero")
