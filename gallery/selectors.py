@@ -11,6 +11,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -29,7 +30,7 @@ def _visible(queryset: QuerySet, fetched_by: AbstractBaseUser) -> QuerySet:
 def _get(queryset: QuerySet, pk: UUID | str):
     try:
         return queryset.get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:  # bad UUID: 404 too
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
 
 
@@ -51,6 +52,18 @@ def photo_get(*, fetched_by: AbstractBaseUser, photo_id: UUID | str) -> Photo:
 def style_list_active() -> QuerySet[Style]:
     """The curated catalogue: active styles in staff's order."""
     return Style.objects.active()
+
+
+def style_list_catalogue(*, fetched_by: AbstractBaseUser) -> QuerySet[Style]:
+    """The curated styles a user may browse: the active ones, and for staff the inactive ones too."""
+    return Style.objects.curated() if fetched_by.is_staff else Style.objects.active()
+
+
+def style_list_usable(*, fetched_by: AbstractBaseUser) -> QuerySet[Style]:
+    """The styles a user may stylize with: active curated ones and their own private ones."""
+    if not fetched_by.is_authenticated:
+        return Style.objects.none()
+    return Style.objects.filter(Q(owner__isnull=True, is_active=True) | Q(owner=fetched_by))
 
 
 def style_list_private(*, fetched_by: AbstractBaseUser) -> QuerySet[Style]:
