@@ -27,6 +27,7 @@ from django.core.files.storage import default_storage
 from django.db import close_old_connections, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
@@ -43,6 +44,20 @@ JOB_FUNCTION = "stylizer.jobs.run_stylization"
 # by each stage's pixels so big and high-quality jobs get proportionally longer.
 SECONDS_PER_STEP_AT_512 = 2.0
 JOB_TIMEOUT_BASE = 120
+
+
+# API tokens --------------------------------------------------------------------------
+
+
+def auth_token_get_or_create(*, user: AbstractBaseUser) -> Token:
+    """The user's API token, created on first use (one per user, as DRF's token auth has it)."""
+    token, _ = Token.objects.get_or_create(user=user)
+    return token
+
+
+def auth_token_revoke(*, user: AbstractBaseUser) -> None:
+    """Delete the user's API token; clients using it get 401 until they obtain a new one."""
+    Token.objects.filter(user=user).delete()
 
 
 # Photos ------------------------------------------------------------------------------
