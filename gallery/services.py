@@ -157,12 +157,13 @@ def params_from_json(data: dict[str, Any], *, device: str = "auto") -> StylePara
     return StyleParams(**{key: tuples(value) for key, value in data.items() if key in known}, device=device)
 
 
+def _plan(params: StyleParams) -> list:
+    return plan(params.size, params.preset, params.steps, params.multiscale)
+
+
 def job_timeout(params: StyleParams) -> int:
     """Seconds RQ allows the job: a base plus a per-step cost scaled by each stage's pixels."""
-    work = sum(
-        stage.steps * (stage.long_side / 512) ** 2
-        for stage in plan(params.size, params.preset, params.steps, params.multiscale)
-    )
+    work = sum(stage.steps * (stage.long_side / 512) ** 2 for stage in _plan(params))
     seconds = JOB_TIMEOUT_BASE + work * SECONDS_PER_STEP_AT_512 * settings.STYLIZER_JOB_TIMEOUT_SCALE
     return math.ceil(seconds)
 
@@ -448,7 +449,10 @@ def stylization_run(*, stylization_id: str, attempt: int, device: str | None = N
 
 def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict[str, Any]:
     """Run the engine; return the row's final fields (never raises for a job failure)."""
-    params = params_from_json(stylization.params, device=device)
+    params = params_from_json(stylization.params, device=device).replace(preview_every=settings.STYLIZER_PREVIEW_EVERY)
+    cap = settings.STYLIZER_MAX_STEPS
+    if cap and sum(stage.steps for stage in _plan(params)) > cap:
+        params = params.replace(steps=cap)
     try:
         content = _open_stored(stylization.photo.image)
         styles = [_open_stored(link.style.image) for link in stylization.style_links.select_related("style")]

@@ -104,6 +104,7 @@ def _worker_env() -> dict[str, str]:
             "STYLIZER_HEARTBEAT_INTERVAL": str(HEARTBEAT_INTERVAL),
             "STYLIZER_STALE_AFTER": str(STALE_AFTER),
             "STYLIZER_PROGRESS_INTERVAL": "0.2",
+            "STYLIZER_PREVIEW_EVERY": "1",
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -153,24 +154,32 @@ class WorkerProcess:
 
 
 @pytest.fixture(scope="session")
-def worker_factory(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Callable[[], WorkerProcess]]:
-    workers: list[WorkerProcess] = []
-    logs = tmp_path_factory.mktemp("worker-logs")
-
-    def start() -> WorkerProcess:
-        worker = WorkerProcess(logs / f"worker-{len(workers)}.log")
-        workers.append(worker)
-        return worker
-
-    yield start
-    for worker in workers:
+def _worker_pool(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[dict]:
+    pool: dict = {"logs": tmp_path_factory.mktemp("worker-logs"), "all": [], "main": None}
+    yield pool
+    for worker in pool["all"]:
         worker.stop()
 
 
-@pytest.fixture(scope="session")
-def rq_worker(worker_factory) -> WorkerProcess:
-    """The session's long-running worker (VGG loaded once, as in production)."""
-    return worker_factory()
+@pytest.fixture
+def worker_factory(_worker_pool) -> Callable[[], WorkerProcess]:
+    """Starts an extra worker (a test may kill it); all are stopped at the end of the session."""
+
+    def start() -> WorkerProcess:
+        worker = WorkerProcess(_worker_pool["logs"] / f"worker-{len(_worker_pool['all'])}.log")
+        _worker_pool["all"].append(worker)
+        return worker
+
+    return start
+
+
+@pytest.fixture
+def rq_worker(_worker_pool, worker_factory) -> WorkerProcess:
+    """The long-running worker (VGG loaded once, as in production), restarted if a test killed it."""
+    main = _worker_pool["main"]
+    if main is None or main.process.poll() is not None:
+        main = _worker_pool["main"] = worker_factory()
+    return main
 
 
 @pytest.fixture

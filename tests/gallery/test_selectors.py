@@ -1,0 +1,67 @@
+"""gallery.selectors: who may see what, and queue positions."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+
+from gallery import selectors, services
+from gallery.models import Stylization
+from stylizer.engine import StyleParams
+from tests.gallery.factories import make_photo, make_style, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _create(user) -> Stylization:
+    return services.stylization_create(
+        owner=user, photo=make_photo(user), styles=[(make_style(), 1.0)], params=StyleParams(size=64, steps=3)
+    )
+
+
+def test_other_users_stylization_is_404(empty_queue):
+    stylization = _create(make_user())
+    with pytest.raises(Http404):
+        selectors.stylization_get(fetched_by=make_user(), stylization_id=stylization.pk)
+    with pytest.raises(Http404):
+        selectors.stylization_get(fetched_by=AnonymousUser(), stylization_id=stylization.pk)
+
+
+def test_staff_can_see_anyones_stylization_and_photo(empty_queue):
+    stylization = _create(make_user())
+    staff = make_user(is_staff=True)
+    assert selectors.stylization_get(fetched_by=staff, stylization_id=stylization.pk) == stylization
+    assert selectors.photo_get(fetched_by=staff, photo_id=stylization.photo_id) == stylization.photo
+
+
+def test_lists_hold_only_the_users_own_rows_newest_first(empty_queue):
+    user = make_user()
+    first, second = _create(user), _create(user)
+    _create(make_user())
+    assert list(selectors.stylization_list(fetched_by=user)) == [second, first]
+    assert list(selectors.photo_list(fetched_by=user)) == [second.photo, first.photo]
+    assert list(selectors.stylization_list(fetched_by=user, status="succeeded")) == []
+
+
+def test_other_users_photo_is_404():
+    photo = make_photo(make_user())
+    with pytest.raises(Http404):
+        selectors.photo_get(fetched_by=make_user(), photo_id=photo.pk)
+
+
+def test_private_style_is_visible_only_to_its_owner():
+    owner = make_user()
+    private = make_style(owner=owner)
+    assert selectors.style_get(fetched_by=owner, style_id=private.pk) == private
+    with pytest.raises(Http404):
+        selectors.style_get(fetched_by=make_user(), style_id=private.pk)
+    assert private not in selectors.style_list_active()
+
+
+def test_queue_position_counts_the_queued_rows_ahead(empty_queue):
+    first, second = _create(make_user()), _create(make_user())
+    assert selectors.stylization_queue_position(stylization=first) == 1
+    assert selectors.stylization_queue_position(stylization=second) == 2
+    services.stylization_cancel(stylization=first)
+    second.refresh_from_db()
+    assert selectors.stylization_queue_position(stylization=second) == 1
+    assert selectors.stylization_queue_position(stylization=first) is None
