@@ -124,21 +124,33 @@ RQ_QUEUES = {RQ_QUEUE: {"URL": REDIS_URL}}
 RQ = {"WORKER_CLASS": "stylizer.worker.StylizerWorker"}
 RQ_SHOW_ADMIN_LINK = True
 
+# REST API (gallery.api). Token authentication comes first so that a request without
+# credentials gets 401 with `WWW-Authenticate: Token` (DRF takes the header from the first
+# class); the browser's session works too. Rates: "N/second|minute|hour|day", per user.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "gallery.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "gallery.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {
+        "auth": env.str("API_RATE_AUTH", default="20/minute"),
+        "uploads": env.str("API_RATE_UPLOADS", default="60/hour"),
+        "stylizations": env.str("API_RATE_STYLIZATIONS", default="60/hour"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "nstsite API",
-    "DESCRIPTION": "Neural style transfer: photos, styles and stylizations.",
+    "DESCRIPTION": "Neural style transfer: photos, styles and stylizations. See the README's REST API section.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

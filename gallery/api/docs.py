@@ -1,0 +1,85 @@
+"""OpenAPI pieces shared by the views: the error responses and their examples."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+
+from gallery import errors
+from gallery.api.exceptions import body
+from gallery.api.serializers import ErrorSerializer
+
+ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The object's UUID.")
+
+_ERRORS: dict[int, tuple[str, list[OpenApiExample]]] = {
+    400: (
+        "Invalid input. `fields` maps each refused field to its messages; `detail` repeats the first one.",
+        [
+            OpenApiExample(
+                "Field errors",
+                body(
+                    code="invalid",
+                    detail="options.size: Ensure this value is less than or equal to 1024.",
+                    fields={"options": {"size": ["Ensure this value is less than or equal to 1024."]}},
+                ),
+            )
+        ],
+    ),
+    401: (
+        "No credentials or bad ones. Send `Authorization: Token <key>` or a session cookie.",
+        [
+            OpenApiExample(
+                "Not authenticated",
+                body(code="not_authenticated", detail="Authentication credentials were not provided."),
+            ),
+            OpenApiExample("Bad token", body(code="authentication_failed", detail="Invalid token.")),
+        ],
+    ),
+    403: (
+        "Signed in but not allowed: staff-only actions, or a session request without its CSRF token.",
+        [
+            OpenApiExample(
+                "Not staff",
+                body(code="permission_denied", detail="You do not have permission to perform this action."),
+            )
+        ],
+    ),
+    404: (
+        "No such object, or it belongs to someone else (never 403, so ids reveal nothing).",
+        [OpenApiExample("Not found", body(code="not_found", detail="No stylization matches the given query."))],
+    ),
+    409: (
+        "The stylization is not in a state that allows this action.",
+        [OpenApiExample("Cannot cancel", body(code="invalid_state", detail=errors.CANNOT_CANCEL))],
+    ),
+    429: (
+        "Too many requests (`throttled`, with `Retry-After` in seconds), or too many stylizations "
+        "queued or running at once (`job_limit`).",
+        [
+            OpenApiExample(
+                "Throttled", body(code="throttled", detail="Request was throttled. Expected available in 59 seconds.")
+            ),
+            OpenApiExample("Job limit", body(code="job_limit", detail=errors.JOB_LIMIT.format(limit=3))),
+        ],
+    ),
+    503: (
+        "The job queue is down. The stylization was kept as failed; retry it (POST .../retry/) "
+        "after `Retry-After` seconds.",
+        [OpenApiExample("Queue unavailable", body(code="queue_unavailable", detail=errors.QUEUE_UNAVAILABLE))],
+    ),
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """The documented error responses for `statuses`, all in the one error shape."""
+    return {
+        status: OpenApiResponse(ErrorSerializer, description=_ERRORS[status][0], examples=_ERRORS[status][1])
+        for status in statuses
+    }
+
+
+IMAGE_RESPONSES = {
+    (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY, description="The image file."),
+    (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The image file."),
+    **error_responses(401, 404),
+}

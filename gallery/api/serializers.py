@@ -1,0 +1,313 @@
+"""Input validation and output shapes. No business logic: services decide what is allowed.
+
+Stylization options are derived from the engine's `StyleParams` (defaults, presets, size
+limits) and named as on the create page (`gallery.forms.PARAM_FIELDS`), so nothing here
+retypes them. Image URLs point at the API's owner-checked image endpoints.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from gallery import errors, forms, selectors
+from gallery.models import Photo, Style, Stylization, StylizationStyle
+from stylizer.engine import StyleParams
+from stylizer.engine.params import MIN_SIZE, PRESETS
+from stylizer.engine.schedule import PRESET_STEPS
+
+DEFAULTS = StyleParams()
+# API option -> StyleParams field: the page's options, plus the step count for scripts.
+OPTION_PARAMS = {**forms.PARAM_FIELDS, "steps": "steps"}
+MAX_STYLES = 5
+
+
+def _url(request, name: str, pk) -> str:
+    return reverse(f"api:{name}", kwargs={"id": pk}, request=request)
+
+
+# Errors ------------------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error shape (see gallery.api.exceptions). Documentation only."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # Declared here because `fields` is also the name of a Serializer attribute.
+        return {
+            "code": serializers.CharField(
+                help_text="Stable machine-readable code: invalid, not_authenticated, authentication_failed, "
+                "permission_denied, not_found, invalid_state, throttled, job_limit, queue_unavailable, ..."
+            ),
+            "detail": serializers.CharField(help_text="One human-readable sentence, fit to show a user."),
+            "fields": serializers.DictField(
+                child=serializers.JSONField(),
+                help_text="For `invalid`: each refused input field and its messages (nested like the input).",
+            ),
+        }
+
+
+# Accounts ----------------------------------------------------------------------------
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(source="key", help_text="Send it as `Authorization: Token <token>`.")
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    is_staff = serializers.BooleanField()
+    active_stylizations = serializers.SerializerMethodField(help_text="Stylizations queued or running now.")
+    max_active_stylizations = serializers.SerializerMethodField(
+        help_text="How many may be queued or running at once; more are refused with 429 `job_limit`."
+    )
+
+    def get_active_stylizations(self, user) -> int:
+        return selectors.stylization_count_active(fetched_by=user)
+
+    def get_max_active_stylizations(self, user) -> int:
+        return settings.STYLIZER_MAX_ACTIVE_JOBS
+
+
+# Photos ------------------------------------------------------------------------------
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField(help_text="The stored photo (owner only).")
+    thumbnail_url = serializers.SerializerMethodField(help_text="A small JPEG of the photo (owner only).")
+
+    class Meta:
+        model = Photo
+        fields = ["id", "original_name", "width", "height", "created_at", "image_url", "thumbnail_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image_url(self, photo: Photo) -> str:
+        return _url(self.context.get("request"), "photo-image", photo.pk)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, photo: Photo) -> str:
+        return _url(self.context.get("request"), "photo-thumbnail", photo.pk)
+
+
+class PhotoUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(help_text="A JPEG, PNG or WebP photo; EXIF orientation is applied, metadata dropped.")
+
+
+# Styles ------------------------------------------------------------------------------
+
+
+class StyleSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Style
+        fields = [
+            "id",
+            "title",
+            "artist",
+            "year",
+            "width",
+            "height",
+            "is_active",
+            "position",
+            "created_at",
+            "image_url",
+            "thumbnail_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image_url(self, style: Style) -> str:
+        return _url(self.context.get("request"), "style-image", style.pk)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, style: Style) -> str:
+        return _url(self.context.get("request"), "style-thumbnail", style.pk)
+
+
+class StyleWriteSerializer(serializers.ModelSerializer):
+    """Staff: a curated style's fields; `image` is required to create and optional to update."""
+
+    image = serializers.FileField(help_text="A JPEG, PNG or WebP image.")
+
+    class Meta:
+        model = Style
+        fields = ["title", "artist", "year", "is_active", "position", "image"]
+        extra_kwargs = {"position": {"required": False, "help_text": "Catalogue order; default: after the last."}}
+
+
+# Stylizations ------------------------------------------------------------------------
+
+
+class _OwnedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """An id chosen from what a selector lets the requesting user see."""
+
+    def __init__(self, *, selector, **kwargs):
+        self.selector = selector
+        super().__init__(pk_field=serializers.UUIDField(), **kwargs)
+
+    def get_queryset(self):
+        return self.selector(fetched_by=self.context["request"].user)
+
+
+class StyleChoiceSerializer(serializers.Serializer):
+    style = _OwnedPrimaryKeyField(
+        selector=selectors.style_list_usable,
+        queryset=Style.objects.none(),
+        error_messages={"does_not_exist": errors.STYLE_NOT_AVAILABLE},
+        help_text="An active curated style, or one of your private style images.",
+    )
+    weight = serializers.FloatField(
+        default=1.0, min_value=0.01, max_value=100.0, help_text="Blend weight; weights are normalised."
+    )
+
+
+class OptionsSerializer(serializers.Serializer):
+    """The options a user understands; each default is the engine's (`StyleParams`)."""
+
+    size = serializers.IntegerField(
+        min_value=MIN_SIZE,
+        max_value=max(settings.STYLIZER_SIZES),
+        default=min(DEFAULTS.size, max(settings.STYLIZER_SIZES)),
+        help_text="Long side of the result in pixels.",
+    )
+    preset = serializers.ChoiceField(
+        choices=PRESETS, default=DEFAULTS.preset, help_text="Quality: draft is fastest, high is finest and slowest."
+    )
+    steps = serializers.IntegerField(
+        min_value=1,
+        max_value=max(PRESET_STEPS.values()),
+        allow_null=True,
+        default=DEFAULTS.steps,
+        help_text="Optimizer steps; null means the preset's.",
+    )
+    style_strength = serializers.FloatField(
+        min_value=0.1,
+        max_value=10.0,
+        default=DEFAULTS.style_weight,
+        help_text="1 is balanced; higher paints more of the style over the photo.",
+    )
+    preserve_colors = serializers.BooleanField(default=DEFAULTS.preserve_colors, help_text="Keep the photo's colours.")
+    seed = serializers.IntegerField(
+        min_value=0,
+        max_value=2**63 - 1,
+        allow_null=True,
+        default=DEFAULTS.seed,
+        help_text="Same seed and options give the same picture; null picks a random one.",
+    )
+
+    @staticmethod
+    def to_params(options: dict[str, Any]) -> StyleParams:
+        return DEFAULTS.replace(**{OPTION_PARAMS[name]: value for name, value in options.items()})
+
+    @staticmethod
+    def from_params(stored: dict[str, Any]) -> dict[str, Any]:
+        return {name: stored.get(param) for name, param in OPTION_PARAMS.items()}
+
+
+class StylizationCreateSerializer(serializers.Serializer):
+    photo = _OwnedPrimaryKeyField(
+        selector=selectors.photo_list,
+        queryset=Photo.objects.none(),
+        error_messages={"does_not_exist": errors.PHOTO_NOT_AVAILABLE},
+        help_text="One of your photos (upload it first with POST /api/v1/photos/).",
+    )
+    styles = StyleChoiceSerializer(many=True, allow_empty=False, max_length=MAX_STYLES)
+    options = OptionsSerializer(required=False)
+
+    def to_service_kwargs(self) -> dict[str, Any]:
+        """The validated input as `services.stylization_create` takes it."""
+        data = self.validated_data
+        return {
+            "photo": data["photo"],
+            "styles": [(choice["style"], choice["weight"]) for choice in data["styles"]],
+            "params": OptionsSerializer.to_params(data.get("options") or {}),
+        }
+
+
+class StylizationFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=Stylization.Status.choices, required=False, help_text="Only stylizations in this state."
+    )
+
+
+class StylizationStyleSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="style.id")
+    title = serializers.CharField(source="style.title")
+
+    class Meta:
+        model = StylizationStyle
+        fields = ["id", "title", "weight"]
+
+
+class StylizationSerializer(serializers.ModelSerializer):
+    photo = serializers.UUIDField(source="photo_id", help_text="The photo's id.")
+    styles = StylizationStyleSerializer(source="style_links", many=True)
+    options = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField(help_text="0-100; 100 once succeeded.")
+    queue_position = serializers.SerializerMethodField(
+        help_text="While queued: 1 for the next job a worker takes; null otherwise."
+    )
+    preview_url = serializers.SerializerMethodField(help_text="Latest preview image while running or when done.")
+    result_url = serializers.SerializerMethodField(help_text="The result PNG once succeeded; add ?download=1 to save.")
+    can_cancel = serializers.BooleanField(source="is_active")
+    can_retry = serializers.BooleanField(source="is_retryable")
+
+    class Meta:
+        model = Stylization
+        fields = [
+            "id",
+            "status",
+            "progress",
+            "step",
+            "total_steps",
+            "queue_position",
+            "photo",
+            "styles",
+            "options",
+            "error_message",
+            "created_at",
+            "queued_at",
+            "started_at",
+            "finished_at",
+            "run_seconds",
+            "preview_url",
+            "result_url",
+            "can_cancel",
+            "can_retry",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OptionsSerializer)
+    def get_options(self, stylization: Stylization) -> dict[str, Any]:
+        return OptionsSerializer.from_params(stylization.params)
+
+    def get_progress(self, stylization: Stylization) -> int:
+        if stylization.status == Stylization.Status.SUCCEEDED:
+            return 100
+        if not stylization.total_steps:
+            return 0
+        return min(100, stylization.step * 100 // stylization.total_steps)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_queue_position(self, stylization: Stylization) -> int | None:
+        return selectors.stylization_queue_position(stylization=stylization)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_preview_url(self, stylization: Stylization) -> str | None:
+        if not stylization.preview:
+            return None
+        # The step makes each new preview a new URL, so caches never show a stale one.
+        return f"{_url(self.context.get('request'), 'stylization-preview', stylization.pk)}?step={stylization.step}"
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_result_url(self, stylization: Stylization) -> str | None:
+        return _url(self.context.get("request"), "stylization-result", stylization.pk) if stylization.result else None

@@ -1,0 +1,30 @@
+"""API routes: version 1 under /api/v1/, the OpenAPI schema and its docs beside it.
+
+Every object is addressed by its UUID (`id`); image bytes have their own sub-resources
+(`.../image/`, `.../thumbnail/`, `.../preview/`, `.../result/`) that check ownership.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from gallery.api import views
+
+app_name = "api"
+
+router = SimpleRouter()
+router.register("styles", views.StyleViewSet, basename="style")
+router.register("photos", views.PhotoViewSet, basename="photo")
+router.register("stylizations", views.StylizationViewSet, basename="stylization")
+
+v1 = [
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    path("me/", views.MeView.as_view(), name="me"),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

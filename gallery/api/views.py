@@ -1,0 +1,368 @@
+"""API views. Thin: validate input with a serializer, call one service or selector, serialize.
+
+Ownership is the selectors' business (another user's object is 404); image bytes are
+served by the pages' owner-checking views (`gallery.views`), called with the request
+that DRF has authenticated, so a token works for images too.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
+
+from gallery import selectors, services
+from gallery import views as pages
+from gallery.api import serializers
+from gallery.api.docs import ID_PARAMETER, IMAGE_RESPONSES, error_responses
+from gallery.api.negotiation import ImageNegotiation
+from gallery.api.permissions import IsStaffOrReadOnly
+from gallery.api.throttling import ScopedThrottle, ThrottledActionsMixin
+
+UPLOAD_PARSERS = [MultiPartParser, FormParser]
+
+
+def _image_action(**kwargs):
+    """A GET sub-resource that streams an image file (errors stay JSON)."""
+    return action(detail=True, methods=["get"], content_negotiation_class=ImageNegotiation, **kwargs)
+
+
+def _created(request, data: dict, detail_name: str, pk) -> Response:
+    location = reverse(f"api:{detail_name}", kwargs={"id": pk}, request=request)
+    return Response(data, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+
+# Accounts ----------------------------------------------------------------------------
+
+
+class TokenView(APIView):
+    """Obtain (POST, with username and password) or revoke (DELETE) your API token."""
+
+    throttle_scope = "auth"
+
+    def get_authenticators(self):
+        # Logging in needs no credentials, and must not trip over a stale session's CSRF check.
+        return [] if getattr(self.request, "method", None) == "POST" else super().get_authenticators()
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
+
+    def get_throttles(self):
+        return [ScopedThrottle()] if self.request.method == "POST" else []
+
+    @extend_schema(
+        operation_id="auth_token_obtain",
+        summary="Obtain your API token",
+        description="Exchange a username and password for the user's token (the same one until revoked). "
+        "Send it on every request as `Authorization: Token <token>`.",
+        request=AuthTokenSerializer,
+        responses={200: serializers.TokenSerializer, **error_responses(400, 429)},
+        auth=[],
+        examples=[
+            OpenApiExample("Credentials", {"username": "ada", "password": "s3cret-pass-123"}, request_only=True),
+            OpenApiExample("Token", {"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}, response_only=True),
+        ],
+    )
+    def post(self, request):
+        credentials = AuthTokenSerializer(data=request.data, context={"request": request})
+        credentials.is_valid(raise_exception=True)
+        token = services.auth_token_get_or_create(user=credentials.validated_data["user"])
+        return Response(serializers.TokenSerializer(token).data)
+
+    @extend_schema(
+        operation_id="auth_token_revoke",
+        summary="Revoke your API token",
+        description="Deletes the caller's token; requests with it get 401 until a new one is obtained.",
+        request=None,
+        responses={204: None, **error_responses(401)},
+    )
+    def delete(self, request):
+        services.auth_token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    @extend_schema(
+        operation_id="me_retrieve",
+        summary="The signed-in user",
+        responses={200: serializers.MeSerializer, **error_responses(401)},
+    )
+    def get(self, request):
+        return Response(serializers.MeSerializer(request.user).data)
+
+
+# Styles ------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the curated styles",
+        description="Active curated styles in catalogue order (staff also see inactive ones).",
+        responses={200: serializers.StyleSerializer(many=True), **error_responses(401, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="Retrieve a style",
+        parameters=[ID_PARAMETER],
+        responses={200: serializers.StyleSerializer, **error_responses(401, 404)},
+    ),
+    create=extend_schema(
+        summary="Add a curated style (staff)",
+        request={"multipart/form-data": serializers.StyleWriteSerializer},
+        responses={201: serializers.StyleSerializer, **error_responses(400, 401, 403)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a style (staff)",
+        description="Any subset of the fields; a new `image` replaces the picture and its thumbnail. "
+        "`is_active: true` puts a deactivated style back in the catalogue.",
+        parameters=[ID_PARAMETER],
+        request={
+            "application/json": serializers.StyleWriteSerializer,
+            "multipart/form-data": serializers.StyleWriteSerializer,
+        },
+        responses={200: serializers.StyleSerializer, **error_responses(400, 401, 403, 404)},
+    ),
+    destroy=extend_schema(
+        summary="Deactivate a style (staff)",
+        description="Takes the style out of the catalogue; stylizations that used it keep it.",
+        parameters=[ID_PARAMETER],
+        responses={204: None, **error_responses(401, 403, 404)},
+    ),
+    image=extend_schema(summary="A style's image", parameters=[ID_PARAMETER], responses=IMAGE_RESPONSES),
+    thumbnail=extend_schema(summary="A style's thumbnail", parameters=[ID_PARAMETER], responses=IMAGE_RESPONSES),
+)
+class StyleViewSet(GenericViewSet):
+    lookup_field = "id"
+    permission_classes = [IsStaffOrReadOnly]
+    parser_classes = [JSONParser, *UPLOAD_PARSERS]
+    serializer_class = serializers.StyleSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_style(self, id):
+        return selectors.style_get(fetched_by=self.request.user, style_id=id)
+
+    def list(self, request):
+        page = self.paginate_queryset(selectors.style_list_catalogue(fetched_by=request.user))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, id):
+        return Response(self.get_serializer(self.get_style(id)).data)
+
+    def create(self, request):
+        data = serializers.StyleWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        style = services.style_create(file=data.validated_data.pop("image"), **data.validated_data)
+        return _created(request, self.get_serializer(style).data, "style-detail", style.pk)
+
+    def partial_update(self, request, id):
+        data = serializers.StyleWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        style = services.style_update(
+            style=self.get_style(id), file=data.validated_data.pop("image", None), **data.validated_data
+        )
+        return Response(self.get_serializer(style).data)
+
+    def destroy(self, request, id):
+        services.style_update(style=self.get_style(id), is_active=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @_image_action()
+    def image(self, request, id):
+        return pages.style_image(request._request, style_id=id)
+
+    @_image_action()
+    def thumbnail(self, request, id):
+        return pages.style_thumbnail(request._request, style_id=id)
+
+
+# Photos ------------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your photos",
+        description="Newest first.",
+        responses={200: serializers.PhotoSerializer(many=True), **error_responses(401, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="Retrieve one of your photos",
+        parameters=[ID_PARAMETER],
+        responses={200: serializers.PhotoSerializer, **error_responses(401, 404)},
+    ),
+    create=extend_schema(
+        summary="Upload a photo",
+        description="Multipart upload of one JPEG, PNG or WebP image. It is stored upright (EXIF orientation "
+        "applied) and without metadata such as GPS; files over the size or pixel limit are refused with "
+        "a message naming the limit.",
+        request={"multipart/form-data": serializers.PhotoUploadSerializer},
+        responses={201: serializers.PhotoSerializer, **error_responses(400, 401, 429)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a photo",
+        description="Deletes the photo, every stylization made from it, and their files.",
+        parameters=[ID_PARAMETER],
+        responses={204: None, **error_responses(401, 404)},
+    ),
+    image=extend_schema(summary="A photo's image", parameters=[ID_PARAMETER], responses=IMAGE_RESPONSES),
+    thumbnail=extend_schema(summary="A photo's thumbnail", parameters=[ID_PARAMETER], responses=IMAGE_RESPONSES),
+)
+class PhotoViewSet(ThrottledActionsMixin, GenericViewSet):
+    lookup_field = "id"
+    parser_classes = UPLOAD_PARSERS
+    serializer_class = serializers.PhotoSerializer
+    throttle_scope = "uploads"
+    throttled_actions = ("create",)
+
+    def get_photo(self, id):
+        return selectors.photo_get(fetched_by=self.request.user, photo_id=id)
+
+    def list(self, request):
+        page = self.paginate_queryset(selectors.photo_list(fetched_by=request.user))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, id):
+        return Response(self.get_serializer(self.get_photo(id)).data)
+
+    def create(self, request):
+        upload = serializers.PhotoUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        photo = services.photo_create(owner=request.user, file=upload.validated_data["image"])
+        return _created(request, self.get_serializer(photo).data, "photo-detail", photo.pk)
+
+    def destroy(self, request, id):
+        services.photo_delete(photo=self.get_photo(id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @_image_action()
+    def image(self, request, id):
+        return pages.photo_image(request._request, photo_id=id)
+
+    @_image_action()
+    def thumbnail(self, request, id):
+        return pages.photo_thumbnail(request._request, photo_id=id)
+
+
+# Stylizations ------------------------------------------------------------------------
+
+_STYLIZATION_EXAMPLE = OpenApiExample(
+    "Two styles",
+    {
+        "photo": "5b0e6a9e-5d43-4a43-9a57-2f0c3a1b7d10",
+        "styles": [
+            {"style": "0f8fad5b-d9cb-469f-a165-70867728950e", "weight": 0.7},
+            {"style": "7c9e6679-7425-40de-944b-e07fc1f90ae7", "weight": 0.3},
+        ],
+        "options": {"size": 256, "preset": "draft", "style_strength": 1.5, "preserve_colors": False, "seed": 42},
+    },
+    request_only=True,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List your stylizations",
+        description="Newest first, optionally of one status.",
+        parameters=[serializers.StylizationFilterSerializer],
+        responses={200: serializers.StylizationSerializer(many=True), **error_responses(400, 401, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="Retrieve a stylization",
+        description="Poll this for status, progress, queue position, timings, error message and image URLs.",
+        parameters=[ID_PARAMETER],
+        responses={200: serializers.StylizationSerializer, **error_responses(401, 404)},
+    ),
+    create=extend_schema(
+        summary="Start a stylization",
+        description="Queues a job that paints one of your photos in one or more styles. Answers 201 at once "
+        "with status `queued`; poll the stylization until it is `succeeded`, `failed` or `cancelled`.",
+        request=serializers.StylizationCreateSerializer,
+        examples=[_STYLIZATION_EXAMPLE],
+        responses={201: serializers.StylizationSerializer, **error_responses(400, 401, 429, 503)},
+    ),
+    destroy=extend_schema(
+        summary="Delete a stylization",
+        description="Cancels it first if queued or running; its files go too.",
+        parameters=[ID_PARAMETER],
+        responses={204: None, **error_responses(401, 404)},
+    ),
+    cancel=extend_schema(
+        summary="Cancel a queued or running stylization",
+        parameters=[ID_PARAMETER],
+        request=None,
+        responses={200: serializers.StylizationSerializer, **error_responses(401, 404, 409)},
+    ),
+    retry=extend_schema(
+        summary="Retry a failed or cancelled stylization",
+        description="Queues it again as a new attempt with the same inputs.",
+        parameters=[ID_PARAMETER],
+        request=None,
+        responses={200: serializers.StylizationSerializer, **error_responses(401, 404, 409, 429, 503)},
+    ),
+    preview=extend_schema(
+        summary="The latest preview image (JPEG)",
+        parameters=[ID_PARAMETER, OpenApiParameter("step", OpenApiTypes.INT, description="Ignored; busts caches.")],
+        responses=IMAGE_RESPONSES,
+    ),
+    result=extend_schema(
+        summary="The result image (PNG)",
+        parameters=[
+            ID_PARAMETER,
+            OpenApiParameter("download", OpenApiTypes.STR, description="Present: send as an attachment."),
+        ],
+        responses=IMAGE_RESPONSES,
+    ),
+)
+class StylizationViewSet(ThrottledActionsMixin, GenericViewSet):
+    lookup_field = "id"
+    parser_classes = [JSONParser]
+    serializer_class = serializers.StylizationSerializer
+    throttle_scope = "stylizations"
+    throttled_actions = ("create", "retry")
+
+    def get_stylization(self, id):
+        return selectors.stylization_get(fetched_by=self.request.user, stylization_id=id)
+
+    def list(self, request):
+        query = serializers.StylizationFilterSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        stylizations = selectors.stylization_list(fetched_by=request.user, **query.validated_data)
+        page = self.paginate_queryset(stylizations)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, id):
+        return Response(self.get_serializer(self.get_stylization(id)).data)
+
+    def create(self, request):
+        data = serializers.StylizationCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        stylization = services.stylization_create(owner=request.user, **data.to_service_kwargs())
+        return _created(request, self.get_serializer(stylization).data, "stylization-detail", stylization.pk)
+
+    def destroy(self, request, id):
+        services.stylization_delete(stylization=self.get_stylization(id))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, id):
+        stylization = services.stylization_cancel(stylization=self.get_stylization(id))
+        return Response(self.get_serializer(stylization).data)
+
+    @action(detail=True, methods=["post"])
+    def retry(self, request, id):
+        stylization = services.stylization_retry(stylization=self.get_stylization(id))
+        return Response(self.get_serializer(stylization).data)
+
+    @_image_action()
+    def preview(self, request, id):
+        return pages.stylization_preview(request._request, stylization_id=id)
+
+    @_image_action()
+    def result(self, request, id):
+        return pages.stylization_result(request._request, stylization_id=id)
