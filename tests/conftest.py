@@ -114,14 +114,14 @@ def _worker_env() -> dict[str, str]:
 class WorkerProcess:
     """A real `manage.py rqworker` process on the test Redis and database."""
 
-    def __init__(self, log_path: Path):
+    def __init__(self, log_path: Path, env: dict[str, str] | None = None):
         self.name = f"test-worker-{os.getpid()}-{time.monotonic_ns()}"
         self.log_path = log_path
         self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE, "--name", self.name],
             cwd=ROOT,
-            env=_worker_env(),
+            env=_worker_env() | (env or {}),
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -162,11 +162,11 @@ def _worker_pool(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterat
 
 
 @pytest.fixture
-def worker_factory(_worker_pool) -> Callable[[], WorkerProcess]:
+def worker_factory(_worker_pool) -> Callable[..., WorkerProcess]:
     """Starts an extra worker (a test may kill it); all are stopped at the end of the session."""
 
-    def start() -> WorkerProcess:
-        worker = WorkerProcess(_worker_pool["logs"] / f"worker-{len(_worker_pool['all'])}.log")
+    def start(env: dict[str, str] | None = None) -> WorkerProcess:
+        worker = WorkerProcess(_worker_pool["logs"] / f"worker-{len(_worker_pool['all'])}.log", env)
         _worker_pool["all"].append(worker)
         return worker
 
@@ -180,6 +180,18 @@ def rq_worker(_worker_pool, worker_factory) -> WorkerProcess:
     if main is None or main.process.poll() is not None:
         main = _worker_pool["main"] = worker_factory()
     return main
+
+
+@pytest.fixture
+def capped_worker(_worker_pool, worker_factory) -> Iterator[WorkerProcess]:
+    """The only worker for this test, capping every job at a few steps (STYLIZER_MAX_STEPS),
+    so jobs created through the form (preset step counts) finish in seconds."""
+    if _worker_pool["main"] is not None:
+        _worker_pool["main"].stop()
+        _worker_pool["main"] = None
+    worker = worker_factory({"STYLIZER_MAX_STEPS": "12"})
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,109 @@
+"""A new user's whole path in headless Chromium (Debian's, driven by Playwright):
+sign up -> upload a photo -> pick a style -> watch the progress bar -> see the result in
+the gallery. Screenshots of every page land in artifacts/browser/ (gitignored)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from gallery import services
+from tests.conftest import ARTIFACTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SHOTS = ARTIFACTS / "browser"
+JOB_WAIT_MS = 120_000
+
+
+@pytest.fixture
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the live
+    # server makes happen in its own thread, and ours happen before the browser starts.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def shots() -> Path:
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
+    return SHOTS
+
+
+def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
+    browser, live_server, capped_worker, shared_images, shots, settings, empty_queue
+):
+    settings.STYLIZER_SIZES = (128, 256, 512)
+    with (shared_images / "styles" / "starry_night.jpg").open("rb") as painting:
+        services.style_create(title="The Starry Night", artist="Vincent van Gogh", year="1889", file=painting)
+    with (shared_images / "styles" / "the_scream.jpg").open("rb") as painting:
+        services.style_create(title="The Scream", artist="Edvard Munch", year="1893", file=painting)
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(20_000)
+    page.goto(live_server.url)
+    page.screenshot(path=shots / "01-home.png", full_page=True)
+
+    page.get_by_role("link", name="Sign up").first.click()
+    page.fill("#id_username", "monet")
+    page.fill("#id_password1", "Water-Lilies-1899")
+    page.fill("#id_password2", "Water-Lilies-1899")
+    page.screenshot(path=shots / "02-signup.png", full_page=True)
+    page.get_by_role("button", name="Sign up").click()
+    page.wait_for_url("**/create/")
+
+    page.get_by_role("link", name="Photos", exact=True).click()
+    page.set_input_files("#id_image", str(shared_images / "content" / "hummingbird.png"))
+    page.get_by_role("button", name="Upload photo").click()
+    page.get_by_text("Photo uploaded.").wait_for()
+    page.screenshot(path=shots / "03-photos.png", full_page=True)
+
+    page.get_by_role("link", name="Stylize").first.click()
+    page.wait_for_url("**/create/?photo=*")
+    page.locator("label.pick", has_text="hummingbird").locator("input").check()
+    page.locator("[data-style-pick]", has_text="The Starry Night").locator('input[type="checkbox"]').check()
+    page.select_option("#id_size", "128")
+    page.select_option("#id_preset", "draft")
+    page.screenshot(path=shots / "04-create.png", full_page=True)
+    page.get_by_role("button", name="Paint it").click()
+    page.wait_for_url("**/results/*/")
+
+    page.locator("[data-progress-bar]").wait_for(state="visible")
+    page.wait_for_function(
+        "Number(document.querySelector('[data-progress-bar]').getAttribute('aria-valuenow')) > 0",
+        timeout=JOB_WAIT_MS,
+    )
+    page.screenshot(path=shots / "05-progress.png", full_page=True)
+    page.wait_for_function(
+        "document.querySelector('[data-stylization]').dataset.status === 'succeeded'", timeout=JOB_WAIT_MS
+    )
+    page.locator("[data-result]").wait_for(state="visible")
+    page.wait_for_function("document.querySelector('[data-result]').naturalWidth > 0")
+    assert page.locator('[data-action="download"]').is_visible()
+    assert not page.locator('[data-action="cancel"]').is_visible()
+    page.screenshot(path=shots / "06-result.png", full_page=True)
+    result_url = page.url
+
+    page.get_by_role("link", name="Gallery", exact=True).click()
+    card = page.locator("a.card", has_text="The Starry Night")
+    card.wait_for()
+    assert card.locator(".badge").inner_text() == "Succeeded"
+    page.wait_for_function("[...document.querySelectorAll('.card-image')].every((img) => img.naturalWidth > 0)")
+    page.screenshot(path=shots / "07-gallery.png", full_page=True)
+
+    page.get_by_role("link", name="Styles", exact=True).click()
+    page.screenshot(path=shots / "08-styles.png", full_page=True)
+
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, storage_state=page.context.storage_state())
+    phone.goto(result_url)
+    phone.screenshot(path=shots / "09-result-phone.png", full_page=True)
