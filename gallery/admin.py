@@ -28,14 +28,17 @@ def _thumbnail(url: str) -> str:
 class StyleAdminForm(forms.ModelForm):
     """The image is validated and cleaned by the style services, not by ImageField."""
 
-    image = forms.FileField(required=False, widget=forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE}))
+    # Not named "image": the admin would then assign the raw upload to the model field.
+    image_file = forms.FileField(
+        label="Image", required=False, widget=forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})
+    )
 
     class Meta:
         model = Style
-        fields = ("title", "artist", "year", "image", "is_active", "position")
+        fields = ("title", "artist", "year", "is_active", "position")
 
-    def clean_image(self):
-        upload = self.cleaned_data.get("image")
+    def clean_image_file(self):
+        upload = self.cleaned_data.get("image_file")
         if upload:
             try:
                 images.clean_upload(upload, name=upload.name, field="image")
@@ -72,7 +75,7 @@ class StyleAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: Style, form, change: bool) -> None:
         data = form.cleaned_data
         fields = {name: data[name] for name in ("title", "artist", "year", "is_active", "position")}
-        upload = data.get("image") if "image" in form.changed_data else None
+        upload = data.get("image_file")
         if change:
             services.style_update(style=obj, file=upload, **fields)
         else:
@@ -121,7 +124,7 @@ class StylizationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Queue")
     def rq_dashboard(self, stylization: Stylization) -> str:
-        return format_html('<a href="{}">django-rq dashboard</a>', reverse("rq_home"))
+        return format_html('<a href="{}">django-rq dashboard</a>', reverse("admin:django_rq_home"))
 
     def _each(self, request: HttpRequest, queryset: QuerySet[Stylization], service, done: str) -> None:
         count = 0
