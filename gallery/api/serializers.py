@@ -61,7 +61,7 @@ class TokenSerializer(serializers.Serializer):
 
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.CharField(help_text="May be empty.")
     is_staff = serializers.BooleanField()
     active_stylizations = serializers.SerializerMethodField(help_text="Stylizations queued or running now.")
     max_active_stylizations = serializers.SerializerMethodField(

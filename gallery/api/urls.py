@@ -4,7 +4,7 @@ Every object is addressed by its UUID (`id`); image bytes have their own sub-res
 (`.../image/`, `.../thumbnail/`, `.../preview/`, `.../result/`) that check ownership.
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
@@ -27,4 +27,5 @@ urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    re_path(r"", views.NotFoundView.as_view()),
 ]

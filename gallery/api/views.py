@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schem
 from rest_framework import status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -28,6 +29,8 @@ from gallery.api.permissions import IsStaffOrReadOnly
 from gallery.api.throttling import ScopedThrottle, ThrottledActionsMixin
 
 UPLOAD_PARSERS = [MultiPartParser, FormParser]
+# Ids in URLs are UUIDs; any other path segment falls through to NotFoundView's JSON 404.
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 
 def _image_action(**kwargs):
@@ -99,6 +102,17 @@ class MeView(APIView):
         return Response(serializers.MeSerializer(request.user).data)
 
 
+class NotFoundView(APIView):
+    """Any other path under /api/: a 404 in the API's error shape, not the site's HTML page."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    schema = None
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        raise NotFound("No API endpoint at this path; see /api/docs/.")
+
+
 # Styles ------------------------------------------------------------------------------
 
 
@@ -140,6 +154,7 @@ class MeView(APIView):
 )
 class StyleViewSet(GenericViewSet):
     lookup_field = "id"
+    lookup_value_regex = UUID_PATTERN
     permission_classes = [IsStaffOrReadOnly]
     parser_classes = [JSONParser, *UPLOAD_PARSERS]
     serializer_class = serializers.StyleSerializer
@@ -215,6 +230,7 @@ class StyleViewSet(GenericViewSet):
 )
 class PhotoViewSet(ThrottledActionsMixin, GenericViewSet):
     lookup_field = "id"
+    lookup_value_regex = UUID_PATTERN
     parser_classes = UPLOAD_PARSERS
     serializer_class = serializers.PhotoSerializer
     throttle_scope = "uploads"
@@ -321,6 +337,7 @@ _STYLIZATION_EXAMPLE = OpenApiExample(
 )
 class StylizationViewSet(ThrottledActionsMixin, GenericViewSet):
     lookup_field = "id"
+    lookup_value_regex = UUID_PATTERN
     parser_classes = [JSONParser]
     serializer_class = serializers.StylizationSerializer
     throttle_scope = "stylizations"

@@ -98,5 +98,8 @@ def test_staff_may_see_anyones_photo(alice):
     assert staff.get(f"/api/v1/photos/{photo.pk}/image/").status_code == 200
 
 
-def test_a_malformed_id_is_404_not_500(as_alice):
-    assert as_alice.get("/api/v1/photos/not-a-uuid/").status_code == 404
+@pytest.mark.parametrize("path", ["/api/v1/photos/not-a-uuid/", "/api/v1/photos/0.5/image/", "/api/v1/nowhere/"])
+def test_unknown_paths_under_the_api_are_json_404s(as_alice, path):
+    response = as_alice.get(path)
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -1,0 +1,96 @@
+"""The OpenAPI schema, its docs page, and schemathesis fuzzing the live API against it."""
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from gallery import services
+from nstsite.wsgi import application
+from tests.gallery.factories import make_photo, make_style, make_user
+
+SCHEMA_URL = "/api/schema/"
+
+
+@pytest.mark.django_db
+def test_schema_documents_every_api_route(anon):
+    response = anon.get(SCHEMA_URL, HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert {
+        "/api/v1/auth/token/",
+        "/api/v1/me/",
+        "/api/v1/styles/",
+        "/api/v1/styles/{id}/",
+        "/api/v1/photos/",
+        "/api/v1/photos/{id}/image/",
+        "/api/v1/stylizations/",
+        "/api/v1/stylizations/{id}/cancel/",
+        "/api/v1/stylizations/{id}/retry/",
+        "/api/v1/stylizations/{id}/result/",
+    } <= set(paths)
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert operation.get("summary"), f"{method.upper()} {path} has no summary"
+            if operation.get("security"):  # absent: open to anyone (obtaining a token)
+                assert "401" in operation["responses"], f"{method.upper()} {path} does not document 401"
+
+
+@pytest.mark.django_db
+def test_docs_page_uses_our_own_static_files(anon):
+    response = anon.get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui-dist" in html and "/static/drf_spectacular_sidecar/" in html
+    assert "//cdn" not in html and "https://" not in html
+
+
+@pytest.fixture
+def api_schema(db):
+    """The live schema, fetched from the WSGI app in this process (inside the test's transaction).
+
+    Like Django's test client, keep the handler from closing the database connection
+    at each request, which would end the test's transaction. Stylizations created here
+    are never committed, so no job reaches the queue.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi(SCHEMA_URL, application)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture
+def fuzz_user(api_schema, settings):
+    """A staff user (so the catalogue's writes are fuzzed too) with a photo; no throttling in the way."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"auth": "10000/minute", "uploads": "10000/minute", "stylizations": "10000/minute"},
+    }
+    user = make_user(is_staff=True)
+    make_photo(user)
+    make_style()
+    return user
+
+
+@schema.parametrize()
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_schema(case, fuzz_user):
+    # Fetched for each call: the fuzzer also calls DELETE /auth/token/, which revokes it.
+    token = services.auth_token_get_or_create(user=fuzz_user).key
+    case.call_and_validate(
+        headers={"Authorization": f"Token {token}"},
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+    )
