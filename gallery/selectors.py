@@ -83,6 +83,19 @@ def style_get(*, fetched_by: AbstractBaseUser, style_id: UUID | str) -> Style:
     return _get(styles, style_id)
 
 
+def style_get_image_source(*, fetched_by: AbstractBaseUser, style_id: UUID | str) -> Style:
+    """A style whose picture the user may see: the public catalogue (even signed out),
+    their own private styles, and any style their stylizations used (it may have been
+    deactivated since); staff see all."""
+    styles = Style.objects.all()
+    if not fetched_by.is_staff:
+        visible = Q(owner__isnull=True, is_active=True)
+        if fetched_by.is_authenticated:
+            visible |= Q(owner=fetched_by) | Q(stylizations__owner=fetched_by)
+        styles = styles.filter(visible).distinct()
+    return _get(styles, style_id)
+
+
 # Stylizations ------------------------------------------------------------------------
 
 

@@ -120,20 +120,14 @@ def style_list(request: HttpRequest) -> HttpResponse:
     return render(request, "gallery/style_list.html", {"styles": selectors.style_list_active()})
 
 
-def _public_style(request: HttpRequest, style_id):
-    """Curated active styles are public (the catalogue); private ones only for their owner."""
-    style = selectors.style_list_active().filter(pk=style_id).first()
-    return style or selectors.style_get(fetched_by=request.user, style_id=style_id)
-
-
 @require_GET
 def style_image(request: HttpRequest, style_id) -> FileResponse:
-    return _image(_public_style(request, style_id).image)
+    return _image(selectors.style_get_image_source(fetched_by=request.user, style_id=style_id).image)
 
 
 @require_GET
 def style_thumbnail(request: HttpRequest, style_id) -> FileResponse:
-    return _image(_public_style(request, style_id).thumbnail)
+    return _image(selectors.style_get_image_source(fetched_by=request.user, style_id=style_id).thumbnail)
 
 
 # Stylizations ------------------------------------------------------------------------

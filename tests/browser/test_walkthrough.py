@@ -79,8 +79,15 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
     page.wait_for_url("**/results/*/")
 
     page.locator("[data-progress-bar]").wait_for(state="visible")
+    # The bar moves and the latest preview shows while it paints (or the job already finished).
     page.wait_for_function(
-        "Number(document.querySelector('[data-progress-bar]').getAttribute('aria-valuenow')) > 0",
+        """() => {
+            const root = document.querySelector('[data-stylization]');
+            const bar = document.querySelector('[data-progress-bar]');
+            const preview = document.querySelector('[data-result]');
+            const painting = Number(bar.getAttribute('aria-valuenow')) > 0 && preview && preview.naturalWidth > 0;
+            return painting || root.dataset.status === 'succeeded';
+        }""",
         timeout=JOB_WAIT_MS,
     )
     page.screenshot(path=shots / "05-progress.png", full_page=True)

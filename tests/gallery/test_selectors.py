@@ -65,3 +65,18 @@ def test_queue_position_counts_the_queued_rows_ahead(empty_queue):
     second.refresh_from_db()
     assert selectors.stylization_queue_position(stylization=second) == 1
     assert selectors.stylization_queue_position(stylization=first) is None
+
+
+def test_style_pictures_stay_visible_to_those_whose_results_used_them(empty_queue):
+    user = make_user()
+    stylization = _create(user)
+    style = stylization.styles.get()
+    style.is_active = False
+    style.save()
+    assert selectors.style_get_image_source(fetched_by=user, style_id=style.pk) == style
+    with pytest.raises(Http404):
+        selectors.style_get_image_source(fetched_by=make_user(), style_id=style.pk)
+    with pytest.raises(Http404):
+        selectors.style_get_image_source(fetched_by=AnonymousUser(), style_id=make_style(owner=user).pk)
+    catalogue = make_style()
+    assert selectors.style_get_image_source(fetched_by=AnonymousUser(), style_id=catalogue.pk) == catalogue

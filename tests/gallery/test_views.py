@@ -274,3 +274,13 @@ def test_sign_up_upload_create_and_see_the_result_in_the_gallery(client, rq_work
     client.force_login(make_user())
     for url in [stylization.get_absolute_url(), state["result_url"]]:
         assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gallery_is_paginated_newest_first(user_client, settings, empty_queue):
+    settings.STYLIZER_MAX_ACTIVE_JOBS = 20
+    made = [_stylization(user_client.user) for _ in range(13)]
+    first_page = user_client.get(reverse("gallery:stylization_list")).content.decode()
+    second_page = user_client.get(reverse("gallery:stylization_list") + "?page=2").content.decode()
+    assert made[-1].get_absolute_url() in first_page and made[0].get_absolute_url() not in first_page
+    assert made[0].get_absolute_url() in second_page and "Page 2 of 2" in second_page
