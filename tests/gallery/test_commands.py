@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.request
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -91,8 +92,20 @@ def test_runstack_starts_everything_and_ctrl_c_stops_it(tmp_path):
     assert f"http://127.0.0.1:{port}/" in output
     assert "Stopped." in output
     assert not (tmp_path / "var" / "redis.sock").exists() or not _answers(tmp_path / "var" / "redis.sock")
-    leftovers = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
-    assert leftovers == []
+    assert _processes_mentioning(str(tmp_path)) == []
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    """Command lines of live processes that contain `text` (read from /proc; no pgrep needed)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            command = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in command:
+            found.append(command)
+    return found
 
 
 def _answers(socket_path) -> bool:
