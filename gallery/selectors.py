@@ -66,13 +66,6 @@ def style_list_usable(*, fetched_by: AbstractBaseUser) -> QuerySet[Style]:
     return Style.objects.filter(Q(owner__isnull=True, is_active=True) | Q(owner=fetched_by))
 
 
-def style_list_private(*, fetched_by: AbstractBaseUser) -> QuerySet[Style]:
-    """Style images the user uploaded for their own stylizations."""
-    if not fetched_by.is_authenticated:
-        return Style.objects.none()
-    return Style.objects.filter(owner=fetched_by)
-
-
 def style_get(*, fetched_by: AbstractBaseUser, style_id: UUID | str) -> Style:
     """A curated active style for anyone signed in; a private one for its owner; any for staff."""
     if not fetched_by.is_authenticated:

@@ -6,6 +6,7 @@ Images are never served from a public media URL: the `*_image`, `*_thumbnail`,
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -162,7 +163,11 @@ def stylization_create(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(stylization)
     status = 400 if form.errors else 200
-    context = {"form": form, "photos": photos, "styles": styles}
+    context = {
+        "form": form,
+        "active_jobs": selectors.stylization_count_active(fetched_by=request.user),
+        "job_limit": settings.STYLIZER_MAX_ACTIVE_JOBS,
+    }
     return render(request, "gallery/stylization_create.html", context, status=status)
 
 
