@@ -44,6 +44,15 @@ def _form_error(form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, message)
 
 
+def _confirm_delete(request: HttpRequest, name: str, row, delete, *, then: str) -> HttpResponse:
+    """GET: the confirmation page `gallery/<name>_confirm_delete.html`; POST: `delete(<name>=row)`."""
+    if request.method == "POST":
+        delete(**{name: row})
+        messages.success(request, f"{name.title()} deleted.")
+        return redirect(then)
+    return render(request, f"gallery/{name}_confirm_delete.html", {name: row})
+
+
 # Accounts ----------------------------------------------------------------------------
 
 
@@ -94,11 +103,7 @@ def photo_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def photo_delete(request: HttpRequest, photo_id) -> HttpResponse:
     photo = selectors.photo_get(fetched_by=request.user, photo_id=photo_id)
-    if request.method == "POST":
-        services.photo_delete(photo=photo)
-        messages.success(request, "Photo deleted.")
-        return redirect("gallery:photo_list")
-    return render(request, "gallery/photo_confirm_delete.html", {"photo": photo})
+    return _confirm_delete(request, "photo", photo, services.photo_delete, then="gallery:photo_list")
 
 
 @login_required
@@ -247,11 +252,9 @@ def stylization_retry(request: HttpRequest, stylization_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def stylization_delete(request: HttpRequest, stylization_id) -> HttpResponse:
     stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
-    if request.method == "POST":
-        services.stylization_delete(stylization=stylization)
-        messages.success(request, "Stylization deleted.")
-        return redirect("gallery:stylization_list")
-    return render(request, "gallery/stylization_confirm_delete.html", {"stylization": stylization})
+    return _confirm_delete(
+        request, "stylization", stylization, services.stylization_delete, then="gallery:stylization_list"
+    )
 
 
 @login_required

@@ -284,3 +284,13 @@ def test_gallery_is_paginated_newest_first(user_client, settings, empty_queue):
     second_page = user_client.get(reverse("gallery:stylization_list") + "?page=2").content.decode()
     assert made[-1].get_absolute_url() in first_page and made[0].get_absolute_url() not in first_page
     assert made[0].get_absolute_url() in second_page and "Page 2 of 2" in second_page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_delete_asks_first_then_removes_the_stylization(user_client, empty_queue):
+    stylization = _stylization(user_client.user)
+    url = reverse("gallery:stylization_delete", args=[stylization.pk])
+    assert "Delete this stylization?" in user_client.get(url).content.decode()
+    response = user_client.post(url, follow=True)
+    assert "Stylization deleted." in response.content.decode()
+    assert not Stylization.objects.exists()
