@@ -17,6 +17,7 @@ died are failed (retryable), and queued rows whose Redis job is gone are re-enqu
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 from django.conf import settings
@@ -25,6 +26,7 @@ from rq.worker import SimpleWorker
 
 from gallery import services
 from stylizer.engine import warm_up
+from stylizer.engine.devices import WEIGHTS_ENV
 from stylizer.engine.params import DEVICES
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,11 @@ class StylizerWorker(SimpleWorker):
         device = settings.STYLIZER_DEVICE
         if device not in DEVICES:
             raise ImproperlyConfigured(f"STYLIZER_DEVICE must be one of {', '.join(DEVICES)}, not {device!r}.")
+        if settings.STYLIZER_TORCHVISION_WEIGHTS:
+            # The engine reads its weights path from the environment, for warm-up and for every job.
+            os.environ[WEIGHTS_ENV] = settings.STYLIZER_TORCHVISION_WEIGHTS
         started = time.monotonic()
-        warm_up(device, weights=settings.STYLIZER_TORCHVISION_WEIGHTS or None)
+        warm_up(device)
         log.info("VGG-19 ready on %s in %.1f s", device, time.monotonic() - started)
         reaped = services.stylization_reap_stale()
         requeued = services.stylization_enqueue_orphans()

@@ -17,3 +17,20 @@ def test_unknown_device_is_refused_naming_the_allowed_ones(settings):
 
 def test_settings_choose_the_stylizer_worker():
     assert django_rq.workers.get_worker_class() is StylizerWorker
+
+
+@pytest.mark.django_db
+def test_torchvision_weights_setting_reaches_the_engine(settings, monkeypatch, tmp_path):
+    """The engine reads the weights path from its environment variable; the worker sets it before warming up."""
+    from stylizer import worker as worker_module
+    from stylizer.engine.devices import WEIGHTS_ENV, default_weights
+
+    seen = []
+    monkeypatch.setattr(worker_module, "warm_up", lambda device: seen.append((device, default_weights())))
+    monkeypatch.setenv(WEIGHTS_ENV, "")  # so that the test's end restores the environment
+    settings.STYLIZER_DEVICE = "cpu"
+    settings.STYLIZER_TORCHVISION_WEIGHTS = str(tmp_path / "vgg19.pth")
+    queue = django_rq.get_queue(settings.RQ_QUEUE)
+    monkeypatch.setattr(worker_module.SimpleWorker, "work", lambda self, *args, **kwargs: True)
+    StylizerWorker([queue], connection=queue.connection).work(burst=True)
+    assert seen == [("cpu", str(tmp_path / "vgg19.pth"))]
