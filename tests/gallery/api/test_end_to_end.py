@@ -28,7 +28,16 @@ def _small_jpeg(path, long_side=120) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_client_stylizes_a_photo_from_token_to_png(live_server, rq_worker, empty_queue, shared_images):
+@pytest.fixture
+def own_worker(worker_factory):
+    """A worker for this test only, stopped after it: a worker left running would take the
+    jobs of later tests that expect their rows to stay queued."""
+    worker = worker_factory()
+    yield worker
+    worker.stop()
+
+
+def test_a_client_stylizes_a_photo_from_token_to_png(live_server, own_worker, empty_queue, shared_images):
     api = f"{live_server.url}/api/v1"
     make_user("frida", password="s3cret-pass-123")
     http = requests.Session()

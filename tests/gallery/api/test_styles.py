@@ -64,6 +64,8 @@ def test_staff_create_update_and_deactivate_a_style(as_staff, as_alice):
     assert created.status_code == 201, created.json()
     style_id = created.json()["id"]
     assert Style.objects.get(pk=style_id).is_curated
+    assert created.json()["is_active"] is True, "left out of the form, it defaults to active"
+    assert as_alice.get(f"/api/v1/styles/{style_id}/").status_code == 200
 
     updated = as_staff.patch(f"/api/v1/styles/{style_id}/", {"year": "c. 1831"}, format="json")
     assert updated.status_code == 200 and updated.json()["year"] == "c. 1831"
