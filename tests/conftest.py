@@ -144,6 +144,7 @@ class WorkerProcess:
             self.process.wait()
 
     def stop(self) -> None:
+        """SIGTERM (RQ's warm shutdown), then SIGKILL if it lingers. Safe to call twice."""
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -186,9 +187,9 @@ def rq_worker(_worker_pool, worker_factory) -> WorkerProcess:
 def capped_worker(_worker_pool, worker_factory) -> Iterator[WorkerProcess]:
     """The only worker for this test, capping every job at a few steps (STYLIZER_MAX_STEPS),
     so jobs created through the form (preset step counts) finish in seconds."""
-    if _worker_pool["main"] is not None:
-        _worker_pool["main"].stop()
-        _worker_pool["main"] = None
+    for other in _worker_pool["all"]:
+        other.stop()
+    _worker_pool["main"] = None
     worker = worker_factory({"STYLIZER_MAX_STEPS": "12"})
     yield worker
     worker.stop()
