@@ -162,6 +162,12 @@ def _worker_pool(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterat
         worker.stop()
 
 
+def _stop_workers(pool: dict) -> None:
+    for worker in pool["all"]:
+        worker.stop()
+    pool["main"] = None
+
+
 @pytest.fixture
 def worker_factory(_worker_pool) -> Callable[..., WorkerProcess]:
     """Starts an extra worker (a test may kill it); all are stopped at the end of the session."""
@@ -184,12 +190,17 @@ def rq_worker(_worker_pool, worker_factory) -> WorkerProcess:
 
 
 @pytest.fixture
+def idle_queue(empty_queue, _worker_pool):
+    """An empty queue that no test worker listens to, so jobs stay queued for the test to inspect."""
+    _stop_workers(_worker_pool)
+    return empty_queue
+
+
+@pytest.fixture
 def capped_worker(_worker_pool, worker_factory) -> Iterator[WorkerProcess]:
     """The only worker for this test, capping every job at a few steps (STYLIZER_MAX_STEPS),
     so jobs created through the form (preset step counts) finish in seconds."""
-    for other in _worker_pool["all"]:
-        other.stop()
-    _worker_pool["main"] = None
+    _stop_workers(_worker_pool)
     worker = worker_factory({"STYLIZER_MAX_STEPS": "12"})
     yield worker
     worker.stop()

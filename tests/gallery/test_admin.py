@@ -65,7 +65,7 @@ def test_replacing_a_style_image_replaces_its_files(staff_client, django_capture
 
 
 @pytest.mark.django_db(transaction=True)
-def test_cancel_and_requeue_actions(staff_client, empty_queue):
+def test_cancel_and_requeue_actions(staff_client, idle_queue):
     owner = make_user()
     stylization = services.stylization_create(
         owner=owner, photo=make_photo(owner), styles=[(make_style(), 1.0)], params=StyleParams(size=64, steps=3)
@@ -77,7 +77,7 @@ def test_cancel_and_requeue_actions(staff_client, empty_queue):
     staff_client.post(changelist, {"action": "requeue", "_selected_action": [str(stylization.pk)]})
     stylization.refresh_from_db()
     assert stylization.status == Stylization.Status.QUEUED and stylization.attempt == 2
-    assert empty_queue.get_job_ids() == [stylization.job_id]
+    assert idle_queue.get_job_ids() == [stylization.job_id]
     assert staff_client.get(changelist + "?status__exact=queued").status_code == 200
 
 

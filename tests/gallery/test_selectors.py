@@ -18,7 +18,7 @@ def _create(user) -> Stylization:
     )
 
 
-def test_other_users_stylization_is_404(empty_queue):
+def test_other_users_stylization_is_404(idle_queue):
     stylization = _create(make_user())
     with pytest.raises(Http404):
         selectors.stylization_get(fetched_by=make_user(), stylization_id=stylization.pk)
@@ -26,14 +26,14 @@ def test_other_users_stylization_is_404(empty_queue):
         selectors.stylization_get(fetched_by=AnonymousUser(), stylization_id=stylization.pk)
 
 
-def test_staff_can_see_anyones_stylization_and_photo(empty_queue):
+def test_staff_can_see_anyones_stylization_and_photo(idle_queue):
     stylization = _create(make_user())
     staff = make_user(is_staff=True)
     assert selectors.stylization_get(fetched_by=staff, stylization_id=stylization.pk) == stylization
     assert selectors.photo_get(fetched_by=staff, photo_id=stylization.photo_id) == stylization.photo
 
 
-def test_lists_hold_only_the_users_own_rows_newest_first(empty_queue):
+def test_lists_hold_only_the_users_own_rows_newest_first(idle_queue):
     user = make_user()
     first, second = _create(user), _create(user)
     _create(make_user())
@@ -57,7 +57,7 @@ def test_private_style_is_visible_only_to_its_owner():
     assert private not in selectors.style_list_active()
 
 
-def test_queue_position_counts_the_queued_rows_ahead(empty_queue):
+def test_queue_position_counts_the_queued_rows_ahead(idle_queue):
     first, second = _create(make_user()), _create(make_user())
     assert selectors.stylization_queue_position(stylization=first) == 1
     assert selectors.stylization_queue_position(stylization=second) == 2
@@ -67,7 +67,7 @@ def test_queue_position_counts_the_queued_rows_ahead(empty_queue):
     assert selectors.stylization_queue_position(stylization=first) is None
 
 
-def test_style_pictures_stay_visible_to_those_whose_results_used_them(empty_queue):
+def test_style_pictures_stay_visible_to_those_whose_results_used_them(idle_queue):
     user = make_user()
     stylization = _create(user)
     style = stylization.styles.get()

@@ -37,7 +37,7 @@ def test_photo_create_stores_image_and_thumbnail():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_photo_delete_removes_its_files_and_stylizations(empty_queue):
+def test_photo_delete_removes_its_files_and_stylizations(idle_queue):
     stylization = _create()
     photo = stylization.photo
     files = [photo.image.name, photo.thumbnail.name]
@@ -115,9 +115,9 @@ def test_create_refuses_params_the_engine_would_refuse():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_create_enqueues_after_commit_with_derived_id_and_timeout(empty_queue):
+def test_create_enqueues_after_commit_with_derived_id_and_timeout(idle_queue):
     stylization = _create(styles=[(make_style(), 2.0), (make_style(), 1.0)])
-    job = Job.fetch(stylization.job_id, connection=empty_queue.connection)
+    job = Job.fetch(stylization.job_id, connection=idle_queue.connection)
     assert job.get_status() == "queued"
     assert job.timeout == services.job_timeout(services.params_from_json(stylization.params))
     assert job.kwargs == {"stylization_id": str(stylization.pk), "attempt": 1}
@@ -127,15 +127,15 @@ def test_create_enqueues_after_commit_with_derived_id_and_timeout(empty_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_enqueue_waits_for_the_outer_transaction_to_commit(empty_queue):
+def test_enqueue_waits_for_the_outer_transaction_to_commit(idle_queue):
     with transaction.atomic():
         stylization = _create()
-        assert not Job.exists(stylization.job_id, connection=empty_queue.connection)
-    assert Job.exists(stylization.job_id, connection=empty_queue.connection)
+        assert not Job.exists(stylization.job_id, connection=idle_queue.connection)
+    assert Job.exists(stylization.job_id, connection=idle_queue.connection)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_job_limit_counts_queued_and_running(settings, empty_queue):
+def test_job_limit_counts_queued_and_running(settings, idle_queue):
     settings.STYLIZER_MAX_ACTIVE_JOBS = 2
     user = make_user()
     _create(user)
@@ -147,7 +147,7 @@ def test_job_limit_counts_queued_and_running(settings, empty_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_queue_down_fails_the_row_with_a_retryable_message(settings, tmp_path, empty_queue):
+def test_queue_down_fails_the_row_with_a_retryable_message(settings, tmp_path, idle_queue):
     user, style = make_user(), make_style()
     photo = make_photo(user)
     working_queues = settings.RQ_QUEUES
@@ -163,22 +163,22 @@ def test_queue_down_fails_the_row_with_a_retryable_message(settings, tmp_path, e
     services.stylization_retry(stylization=stylization)
     stylization.refresh_from_db()
     assert stylization.status == Stylization.Status.QUEUED
-    assert Job.exists(stylization.job_id, connection=empty_queue.connection)
+    assert Job.exists(stylization.job_id, connection=idle_queue.connection)
 
 
 # Cancel, retry, delete ---------------------------------------------------------------
 
 
 @pytest.mark.django_db(transaction=True)
-def test_cancel_queued_removes_the_job_from_the_queue(empty_queue):
+def test_cancel_queued_removes_the_job_from_the_queue(idle_queue):
     stylization = _create()
     services.stylization_cancel(stylization=stylization)
     assert stylization.status == Stylization.Status.CANCELLED
-    assert stylization.job_id not in empty_queue.get_job_ids()
+    assert stylization.job_id not in idle_queue.get_job_ids()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_cancel_twice_is_refused(empty_queue):
+def test_cancel_twice_is_refused(idle_queue):
     stylization = _create()
     services.stylization_cancel(stylization=stylization)
     with pytest.raises(errors.InvalidTransition, match=errors.CANNOT_CANCEL):
@@ -186,25 +186,25 @@ def test_cancel_twice_is_refused(empty_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_retry_is_a_new_attempt_with_a_new_job(empty_queue):
+def test_retry_is_a_new_attempt_with_a_new_job(idle_queue):
     stylization = _create()
     services.stylization_cancel(stylization=stylization)
     old_job_id = stylization.job_id
     services.stylization_retry(stylization=stylization)
     assert stylization.attempt == 2 and stylization.status == Stylization.Status.QUEUED
     assert stylization.job_id != old_job_id
-    assert empty_queue.get_job_ids() == [stylization.job_id]
+    assert idle_queue.get_job_ids() == [stylization.job_id]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_retry_of_a_queued_row_is_refused(empty_queue):
+def test_retry_of_a_queued_row_is_refused(idle_queue):
     stylization = _create()
     with pytest.raises(errors.InvalidTransition, match=errors.CANNOT_RETRY):
         services.stylization_retry(stylization=stylization)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_delete_removes_private_styles_it_used(empty_queue):
+def test_delete_removes_private_styles_it_used(idle_queue):
     user = make_user()
     private = make_style(owner=user)
     stylization = _create(user, styles=[(private, 1.0)])
@@ -215,7 +215,7 @@ def test_delete_removes_private_styles_it_used(empty_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_create_with_uploads_keeps_nothing_when_refused(settings, empty_queue, media_root_files):
+def test_create_with_uploads_keeps_nothing_when_refused(settings, idle_queue, media_root_files):
     settings.STYLIZER_MAX_ACTIVE_JOBS = 0
     with pytest.raises(errors.JobLimitReached):
         services.stylization_create_with_uploads(
@@ -226,7 +226,7 @@ def test_create_with_uploads_keeps_nothing_when_refused(settings, empty_queue, m
 
 
 @pytest.mark.django_db(transaction=True)
-def test_create_with_uploads_reports_errors_on_the_upload_field(empty_queue):
+def test_create_with_uploads_reports_errors_on_the_upload_field(idle_queue):
     with pytest.raises(ValidationError) as caught:
         services.stylization_create_with_uploads(
             owner=make_user(), photo_file=upload("x.jpg", b"not an image"), styles=[(make_style(), 1.0)]
@@ -238,7 +238,7 @@ def test_create_with_uploads_reports_errors_on_the_upload_field(empty_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_reaper_fails_running_rows_whose_heartbeat_stopped(settings, empty_queue):
+def test_reaper_fails_running_rows_whose_heartbeat_stopped(settings, idle_queue):
     stale, fresh = _create(), _create()
     long_ago = timezone.now() - timedelta(seconds=settings.STYLIZER_STALE_AFTER + 1)
     Stylization.objects.filter(pk=stale.pk).update(status="running", started_at=long_ago, heartbeat_at=long_ago)
@@ -251,9 +251,9 @@ def test_reaper_fails_running_rows_whose_heartbeat_stopped(settings, empty_queue
 
 
 @pytest.mark.django_db(transaction=True)
-def test_orphaned_queued_rows_are_enqueued_again(empty_queue):
+def test_orphaned_queued_rows_are_enqueued_again(idle_queue):
     stylization = _create()
-    empty_queue.empty()
+    idle_queue.empty()
     assert services.stylization_enqueue_orphans() == 1
-    assert empty_queue.get_job_ids() == [stylization.job_id]
+    assert idle_queue.get_job_ids() == [stylization.job_id]
     assert services.stylization_enqueue_orphans() == 0

@@ -141,7 +141,7 @@ def test_photo_delete_removes_it(user_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_create_with_an_uploaded_photo_and_private_style_redirects_to_the_result(user_client, empty_queue):
+def test_create_with_an_uploaded_photo_and_private_style_redirects_to_the_result(user_client, idle_queue):
     style = make_style()
     form = {
         "photo_file": upload("new.jpg"),
@@ -165,7 +165,7 @@ def test_create_with_an_uploaded_photo_and_private_style_redirects_to_the_result
     assert stylization.params["size"] == 256 and stylization.params["preset"] == "draft"
     assert stylization.params["style_weight"] == 2.5 and stylization.params["preserve_colors"] is True
     assert stylization.params["seed"] == 42
-    assert stylization.job_id in empty_queue.get_job_ids()
+    assert stylization.job_id in idle_queue.get_job_ids()
     assert not Style.objects.active().filter(owner=user_client.user).exists()
 
 
@@ -178,7 +178,7 @@ def test_create_without_photo_or_style_explains_what_is_missing(user_client):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_job_limit_is_explained_on_the_form(user_client, settings, empty_queue):
+def test_job_limit_is_explained_on_the_form(user_client, settings, idle_queue):
     settings.STYLIZER_MAX_ACTIVE_JOBS = 1
     _stylization(user_client.user)
     photo, style = make_photo(user_client.user), make_style()
@@ -193,7 +193,7 @@ def test_job_limit_is_explained_on_the_form(user_client, settings, empty_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_status_endpoint_reports_queue_position(user_client, empty_queue):
+def test_status_endpoint_reports_queue_position(user_client, idle_queue):
     stylization = _stylization(user_client.user)
     state = user_client.get(reverse("gallery:stylization_status", args=[stylization.pk])).json()
     assert state["status"] == "queued" and state["queue_position"] == 1
@@ -201,7 +201,7 @@ def test_status_endpoint_reports_queue_position(user_client, empty_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_cancel_and_retry_buttons(user_client, empty_queue):
+def test_cancel_and_retry_buttons(user_client, idle_queue):
     stylization = _stylization(user_client.user)
     user_client.post(reverse("gallery:stylization_cancel", args=[stylization.pk]))
     stylization.refresh_from_db()
@@ -212,7 +212,7 @@ def test_cancel_and_retry_buttons(user_client, empty_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_failed_result_page_shows_the_message(user_client, empty_queue):
+def test_failed_result_page_shows_the_message(user_client, idle_queue):
     stylization = _stylization(user_client.user)
     Stylization.objects.filter(pk=stylization.pk).update(status="failed", error_message=errors.WORKER_LOST)
     page = user_client.get(stylization.get_absolute_url()).content.decode()
@@ -221,7 +221,7 @@ def test_failed_result_page_shows_the_message(user_client, empty_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_other_users_get_404_for_pages_and_images(client, empty_queue):
+def test_other_users_get_404_for_pages_and_images(client, idle_queue):
     stylization = _stylization(make_user())
     client.force_login(make_user())
     for url in _page_urls(stylization) + _image_urls(stylization):
@@ -232,7 +232,7 @@ def test_other_users_get_404_for_pages_and_images(client, empty_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_anonymous_visitors_cannot_fetch_images(client, empty_queue):
+def test_anonymous_visitors_cannot_fetch_images(client, idle_queue):
     stylization = _stylization(make_user())
     for url in _image_urls(stylization):
         assert client.get(url).status_code in (302, 404), url
@@ -277,7 +277,7 @@ def test_sign_up_upload_create_and_see_the_result_in_the_gallery(client, rq_work
 
 
 @pytest.mark.django_db(transaction=True)
-def test_gallery_is_paginated_newest_first(user_client, settings, empty_queue):
+def test_gallery_is_paginated_newest_first(user_client, settings, idle_queue):
     settings.STYLIZER_MAX_ACTIVE_JOBS = 20
     made = [_stylization(user_client.user) for _ in range(13)]
     first_page = user_client.get(reverse("gallery:stylization_list")).content.decode()
@@ -287,7 +287,7 @@ def test_gallery_is_paginated_newest_first(user_client, settings, empty_queue):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_delete_asks_first_then_removes_the_stylization(user_client, empty_queue):
+def test_delete_asks_first_then_removes_the_stylization(user_client, idle_queue):
     stylization = _stylization(user_client.user)
     url = reverse("gallery:stylization_delete", args=[stylization.pk])
     assert "Delete this stylization?" in user_client.get(url).content.decode()
