@@ -294,3 +294,9 @@ def test_delete_asks_first_then_removes_the_stylization(user_client, idle_queue)
     response = user_client.post(url, follow=True)
     assert "Stylization deleted." in response.content.decode()
     assert not Stylization.objects.exists()
+
+
+@pytest.mark.django_db
+def test_not_found_page_is_our_own(user_client):
+    response = user_client.get(reverse("gallery:stylization_detail", args=["00000000-0000-0000-0000-000000000000"]))
+    assert response.status_code == 404 and "belongs to someone else" in response.content.decode()
