@@ -52,6 +52,15 @@ _ERRORS: dict[int, tuple[str, list[OpenApiExample]]] = {
         "The stylization is not in a state that allows this action.",
         [OpenApiExample("Cannot cancel", body(code="invalid_state", detail=errors.CANNOT_CANCEL))],
     ),
+    415: (
+        "The request body's Content-Type is not one this endpoint reads (see its request body).",
+        [
+            OpenApiExample(
+                "Unsupported media type",
+                body(code="unsupported_media_type", detail='Unsupported media type "text/plain" in request.'),
+            )
+        ],
+    ),
     429: (
         "Too many requests (`throttled`, with `Retry-After` in seconds), or too many stylizations "
         "queued or running at once (`job_limit`).",

@@ -25,6 +25,7 @@ DEFAULTS = StyleParams()
 # API option -> StyleParams field: the page's options, plus the step count for scripts.
 OPTION_PARAMS = {**forms.PARAM_FIELDS, "steps": "steps"}
 MAX_STYLES = 5
+MAX_STYLE_POSITION = 1_000_000
 
 
 def _url(request, name: str, pk) -> str:
@@ -187,7 +188,14 @@ class StyleWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Style
         fields = ["title", "artist", "year", "is_active", "position", "image"]
-        extra_kwargs = {"position": {"required": False, "help_text": "Catalogue order; default: after the last."}}
+        extra_kwargs = {
+            "position": {
+                "required": False,
+                # A sane range: new styles go to position last + 10, which must still fit.
+                "max_value": MAX_STYLE_POSITION,
+                "help_text": "Catalogue order, smallest first; default: after the last.",
+            }
+        }
 
 
 # Stylizations ------------------------------------------------------------------------

@@ -67,7 +67,7 @@ class TokenView(APIView):
         description="Exchange a username and password for the user's token (the same one until revoked). "
         "Send it on every request as `Authorization: Token <token>`.",
         request=AuthTokenSerializer,
-        responses={200: serializers.TokenSerializer, **error_responses(400, 429)},
+        responses={200: serializers.TokenSerializer, **error_responses(400, 415, 429)},
         auth=[],
         examples=[
             OpenApiExample("Credentials", {"username": "ada", "password": "s3cret-pass-123"}, request_only=True),
@@ -130,7 +130,7 @@ class NotFoundView(APIView):
     create=extend_schema(
         summary="Add a curated style (staff)",
         request={"multipart/form-data": serializers.StyleWriteSerializer},
-        responses={201: serializers.StyleSerializer, **error_responses(400, 401, 403)},
+        responses={201: serializers.StyleSerializer, **error_responses(400, 401, 403, 415)},
     ),
     partial_update=extend_schema(
         summary="Change a style (staff)",
@@ -141,7 +141,7 @@ class NotFoundView(APIView):
             "application/json": serializers.StyleWriteSerializer,
             "multipart/form-data": serializers.StyleWriteSerializer,
         },
-        responses={200: serializers.StyleSerializer, **error_responses(400, 401, 403, 404)},
+        responses={200: serializers.StyleSerializer, **error_responses(400, 401, 403, 404, 415)},
     ),
     destroy=extend_schema(
         summary="Deactivate a style (staff)",
@@ -217,7 +217,7 @@ class StyleViewSet(GenericViewSet):
         "applied) and without metadata such as GPS; files over the size or pixel limit are refused with "
         "a message naming the limit.",
         request={"multipart/form-data": serializers.PhotoUploadSerializer},
-        responses={201: serializers.PhotoSerializer, **error_responses(400, 401, 429)},
+        responses={201: serializers.PhotoSerializer, **error_responses(400, 401, 415, 429)},
     ),
     destroy=extend_schema(
         summary="Delete a photo",
@@ -300,7 +300,7 @@ _STYLIZATION_EXAMPLE = OpenApiExample(
         "with status `queued`; poll the stylization until it is `succeeded`, `failed` or `cancelled`.",
         request=serializers.StylizationCreateSerializer,
         examples=[_STYLIZATION_EXAMPLE],
-        responses={201: serializers.StylizationSerializer, **error_responses(400, 401, 429, 503)},
+        responses={201: serializers.StylizationSerializer, **error_responses(400, 401, 415, 429, 503)},
     ),
     destroy=extend_schema(
         summary="Delete a stylization",

@@ -13,10 +13,14 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from gallery import services
+from gallery.models import Stylization
 from nstsite.wsgi import application
+from tests.gallery.api.conftest import make_stylization
 from tests.gallery.factories import make_photo, make_style, make_user
 
 SCHEMA_URL = "/api/schema/"
+# No server errors, and every status code, content type and body as the schema says.
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.mark.django_db
@@ -74,23 +78,54 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @pytest.fixture
 def fuzz_user(api_schema, settings):
-    """A staff user (so the catalogue's writes are fuzzed too) with a photo; no throttling in the way."""
+    """A staff user (so the catalogue's writes are fuzzed too), with no throttling in the way."""
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"auth": "10000/minute", "uploads": "10000/minute", "stylizations": "10000/minute"},
     }
-    user = make_user(is_staff=True)
-    make_photo(user)
-    make_style()
-    return user
+    return make_user(is_staff=True)
+
+
+@pytest.fixture
+def real_id(fuzz_user):
+    """The id of a real object for an operation: a fresh one to delete, a queued stylization
+    to cancel or retry (it alternates), otherwise one succeeded stylization, photo and style."""
+    done = make_stylization(fuzz_user, status=Stylization.Status.SUCCEEDED)
+    kept = {
+        "photos": make_photo(fuzz_user).pk,
+        "styles": make_style().pk,
+        "stylizations": done.pk,
+        "actions": make_stylization(fuzz_user).pk,
+    }
+    fresh = {
+        "photos": lambda: make_photo(fuzz_user).pk,
+        "styles": lambda: make_style().pk,
+        "stylizations": lambda: make_stylization(fuzz_user).pk,
+    }
+
+    def for_operation(case) -> str:
+        kind = case.path.split("/")[3]  # /api/v1/<kind>/{id}/...
+        if case.method == "DELETE" and case.path.endswith("{id}/"):
+            return str(fresh[kind]())
+        if case.path.endswith(("/cancel/", "/retry/")):
+            return str(kept["actions"])
+        return str(kept[kind])
+
+    return for_operation
 
 
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
-def test_api_conforms_to_its_schema(case, fuzz_user):
-    # Fetched for each call: the fuzzer also calls DELETE /auth/token/, which revokes it.
-    token = services.auth_token_get_or_create(user=fuzz_user).key
-    case.call_and_validate(
-        headers={"Authorization": f"Token {token}"},
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
-    )
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_schema(case, fuzz_user, real_id):
+    """Every operation with generated input; an operation on one object runs again on a real
+    one (random UUIDs alone would only ever meet 404s)."""
+
+    def call() -> None:
+        # Fetched for each call: the fuzzer also calls DELETE /auth/token/, which revokes it.
+        token = services.auth_token_get_or_create(user=fuzz_user).key
+        case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
+
+    call()
+    if "id" in (case.path_parameters or {}):
+        case.path_parameters = {**case.path_parameters, "id": real_id(case)}
+        call()
