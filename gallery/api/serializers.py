@@ -102,22 +102,29 @@ _BASE = "https://nst.example.com/api/v1"
         )
     ]
 )
-class PhotoSerializer(serializers.ModelSerializer):
-    image_url = serializers.SerializerMethodField(help_text="The stored photo (owner only).")
-    thumbnail_url = serializers.SerializerMethodField(help_text="A small JPEG of the photo (owner only).")
+class _ImageUrlsSerializer(serializers.Serializer):
+    """`image_url` and `thumbnail_url`: the API's owner-checked image endpoints for the row."""
+
+    url_basename: str  # the router's basename: "photo" -> api:photo-image, api:photo-thumbnail
+    image_url = serializers.SerializerMethodField(help_text="The image file (its owner and staff only).")
+    thumbnail_url = serializers.SerializerMethodField(help_text="A small JPEG of it (its owner and staff only).")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image_url(self, row) -> str:
+        return _url(self.context.get("request"), f"{self.url_basename}-image", row.pk)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, row) -> str:
+        return _url(self.context.get("request"), f"{self.url_basename}-thumbnail", row.pk)
+
+
+class PhotoSerializer(_ImageUrlsSerializer, serializers.ModelSerializer):
+    url_basename = "photo"
 
     class Meta:
         model = Photo
         fields = ["id", "original_name", "width", "height", "created_at", "image_url", "thumbnail_url"]
         read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_image_url(self, photo: Photo) -> str:
-        return _url(self.context.get("request"), "photo-image", photo.pk)
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_thumbnail_url(self, photo: Photo) -> str:
-        return _url(self.context.get("request"), "photo-thumbnail", photo.pk)
 
 
 class PhotoUploadSerializer(serializers.Serializer):
@@ -148,9 +155,8 @@ class PhotoUploadSerializer(serializers.Serializer):
         )
     ]
 )
-class StyleSerializer(serializers.ModelSerializer):
-    image_url = serializers.SerializerMethodField()
-    thumbnail_url = serializers.SerializerMethodField()
+class StyleSerializer(_ImageUrlsSerializer, serializers.ModelSerializer):
+    url_basename = "style"
 
     class Meta:
         model = Style
@@ -168,14 +174,6 @@ class StyleSerializer(serializers.ModelSerializer):
             "thumbnail_url",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_image_url(self, style: Style) -> str:
-        return _url(self.context.get("request"), "style-image", style.pk)
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_thumbnail_url(self, style: Style) -> str:
-        return _url(self.context.get("request"), "style-thumbnail", style.pk)
 
 
 class StyleWriteSerializer(serializers.ModelSerializer):
