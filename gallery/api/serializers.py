@@ -119,6 +119,8 @@ class _ImageUrlsSerializer(serializers.Serializer):
 
 
 class PhotoSerializer(_ImageUrlsSerializer, serializers.ModelSerializer):
+    """A photo you uploaded, stored upright and without metadata."""
+
     url_basename = "photo"
 
     class Meta:
@@ -156,6 +158,8 @@ class PhotoUploadSerializer(serializers.Serializer):
     ]
 )
 class StyleSerializer(_ImageUrlsSerializer, serializers.ModelSerializer):
+    """A painting from the curated catalogue (or your own private style image)."""
+
     url_basename = "style"
 
     class Meta:
