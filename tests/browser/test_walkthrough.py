@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from gallery import services
+from stylizer.engine import StyleParams
 from tests.conftest import ARTIFACTS
+from tests.gallery.factories import make_photo, make_style, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -17,6 +19,7 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = ARTIFACTS / "browser"
 JOB_WAIT_MS = 120_000
+LONG = StyleParams(size=64, steps=5000)  # still running when the test acts on it
 
 
 @pytest.fixture
@@ -33,7 +36,7 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shots() -> Path:
     shutil.rmtree(SHOTS, ignore_errors=True)
     SHOTS.mkdir(parents=True)
@@ -114,3 +117,32 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
     phone = browser.new_page(viewport={"width": 390, "height": 844}, storage_state=page.context.storage_state())
     phone.goto(result_url)
     phone.screenshot(path=shots / "09-result-phone.png", full_page=True)
+
+
+def test_cancel_and_retry_from_the_result_page(browser, live_server, rq_worker, shots, empty_queue):
+    user = make_user("degas", password="Ballet-Dancers-1874")
+    stylization = services.stylization_create(
+        owner=user, photo=make_photo(user), styles=[(make_style("Long Study"), 1.0)], params=LONG
+    )
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(30_000)
+    page.goto(live_server.url + "/accounts/login/?next=" + stylization.get_absolute_url())
+    page.fill("#id_username", "degas")
+    page.fill("#id_password", "Ballet-Dancers-1874")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_function("document.querySelector('[data-stylization]').dataset.status === 'running'")
+
+    page.get_by_role("button", name="Cancel").click()
+    page.wait_for_url("**/results/*/")
+    assert page.locator("[data-status-badge]").inner_text() == "Cancelled"
+    assert page.get_by_text("Stylization cancelled.").is_visible()
+    page.screenshot(path=shots / "10-cancelled.png", full_page=True)
+
+    page.get_by_role("button", name="Retry").click()
+    page.wait_for_function(
+        "['queued', 'running'].includes(document.querySelector('[data-stylization]').dataset.status)"
+    )
+    assert page.locator('[data-action="cancel"]').is_visible()
+    assert not page.locator('[data-action="retry"]').is_visible()
+    page.get_by_role("button", name="Cancel").click()  # leave the worker idle for the next test
+    page.wait_for_url("**/results/*/")
