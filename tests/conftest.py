@@ -54,6 +54,12 @@ def pytest_configure(config: pytest.Config) -> None:
         settings.RQ_QUEUES = {settings.RQ_QUEUE: {"URL": settings.REDIS_URL}}
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests last: they are the slowest, and the fast ones should fail first."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if "redis" in _session:
         embedded_redis.stop(_session["redis"])
