@@ -219,7 +219,8 @@ def _status(stylization: Stylization) -> dict:
         "run_seconds": stylization.run_seconds,
         "error_message": stylization.error_message,
         "preview_url": f"{url('stylization_preview')}?step={stylization.step}" if stylization.preview else None,
-        "result_url": url("stylization_result") if stylization.result else None,
+        # The attempt in the URL keeps browsers from showing a cached result of an earlier attempt.
+        "result_url": f"{url('stylization_result')}?v={stylization.attempt}" if stylization.result else None,
         "can_cancel": stylization.is_active,
         "can_retry": stylization.is_retryable,
     }

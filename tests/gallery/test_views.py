@@ -264,7 +264,7 @@ def test_sign_up_upload_create_and_see_the_result_in_the_gallery(client, rq_work
         assert time.monotonic() < deadline, state
         time.sleep(0.2)
     assert state["status"] == "succeeded", state
-    result = client.get(state["result_url"] + "?download=1")
+    result = client.get(state["result_url"] + "&download=1")
     assert result["Content-Disposition"].startswith("attachment")
     with Image.open(io.BytesIO(b"".join(result.streaming_content))) as png:
         assert png.format == "PNG" and max(png.size) == 64
