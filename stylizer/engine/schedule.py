@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Total optimizer steps of each preset and how they split across the stages, coarsest first.
-PRESET_STEPS = {"draft": 120, "standard": 250, "high": 500}
+PRESET_STEPS = {"draft": 100, "standard": 200, "high": 400}
 STAGE_SHARES = (0.5, 0.3, 0.2)
 # Below this long side a coarse stage no longer carries useful structure.
 MIN_STAGE_SIDE = 128

@@ -15,6 +15,7 @@ from tqdm import tqdm
 
 from stylizer.engine import EngineError, StyleParams, open_image, stylize
 from stylizer.engine.params import DEVICES, OPTIMIZERS, PRECISIONS, PRESETS
+from stylizer.engine.schedule import plan
 
 DEFAULTS = {f.name: f.default for f in fields(StyleParams)}
 
@@ -73,11 +74,12 @@ class Command(BaseCommand):
         try:
             content = open_image(options["content"])
             styles = [open_image(path) for path in options["styles"]]
-            with tqdm(total=None, unit="step", file=self.stderr._out, dynamic_ncols=True) as bar:
+            total = sum(stage.steps for stage in plan(params.size, params.preset, params.steps, params.multiscale))
+            with tqdm(total=total, unit="step", file=self.stderr._out, dynamic_ncols=True) as bar:
 
                 def progress(p):
-                    bar.total = p.total
-                    bar.set_postfix_str(f"stage {p.stage}/{p.stages} {p.size[0]}x{p.size[1]} loss {p.losses['total']:.4g}")
+                    size = f"{p.size[0]}x{p.size[1]}"
+                    bar.set_postfix_str(f"stage {p.stage}/{p.stages} {size} loss {p.losses['total']:.4g}")
                     bar.update(1)
 
                 result = stylize(content, styles, params, progress=progress)
