@@ -124,6 +124,16 @@ RQ_QUEUES = {RQ_QUEUE: {"URL": REDIS_URL}}
 RQ = {"WORKER_CLASS": "stylizer.worker.StylizerWorker"}
 RQ_SHOW_ADMIN_LINK = True
 
+# Cache: API rate limits count in it. The default is per process; with several gunicorn
+# workers set CACHE_URL to a Redis server (redis://host:6379/1) so they share the counts.
+CACHE_URL = env.str("CACHE_URL", default="")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL:
+    raise ImproperlyConfigured(f"CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}.")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # REST API (gallery.api). Token authentication comes first so that a request without
 # credentials gets 401 with `WWW-Authenticate: Token` (DRF takes the header from the first
 # class); the browser's session works too. Rates: "N/second|minute|hour|day", per user.

@@ -45,3 +45,24 @@ def test_values_come_from_the_environment(env, shown):
 def test_inconsistent_heartbeat_settings_are_refused():
     loaded = _load_settings(STYLIZER_HEARTBEAT_INTERVAL="30", STYLIZER_STALE_AFTER="40")
     assert loaded.returncode != 0 and "STYLIZER_STALE_AFTER must be more than twice" in loaded.stderr
+
+
+def test_a_redis_cache_url_shares_rate_limits_across_processes():
+    code = "import nstsite.settings as s; print(s.CACHES['default']['BACKEND'], s.CACHES['default'].get('LOCATION'))"
+    env = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
+    local = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert local.stdout.split()[0].endswith("LocMemCache")
+    shared = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env | {"CACHE_URL": "redis://cache:6379/1"},
+        capture_output=True,
+        text=True,
+    )
+    assert shared.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "redis://cache:6379/1"]
+
+
+def test_an_unsupported_cache_url_is_refused_naming_what_is_allowed():
+    loaded = _load_settings(CACHE_URL="memcached://cache:11211")
+    assert loaded.returncode != 0
+    assert "CACHE_URL must be a redis://, rediss:// or unix:// URL" in loaded.stderr
