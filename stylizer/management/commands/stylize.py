@@ -53,21 +53,11 @@ class Command(BaseCommand):
             raise CommandError(f"{output}: the output must be a .png file")
         if not output.parent.is_dir():
             raise CommandError(f"{output}: the folder {output.parent} does not exist")
+        # Options spelled like a StyleParams field map onto it one to one.
+        same_name = {name: options[name] for name in DEFAULTS if name in options}
         params = StyleParams(
-            size=options["size"],
-            preset=options["preset"],
-            steps=options["steps"],
-            content_weight=options["content_weight"],
-            style_weight=options["style_weight"],
-            tv_weight=options["tv_weight"],
+            **same_name,
             style_blend=tuple(options["style_weights"]) if options["style_weights"] else None,
-            style_scale=options["style_scale"],
-            preserve_colors=options["preserve_colors"],
-            init=options["init"],
-            optimizer=options["optimizer"],
-            seed=options["seed"],
-            device=options["device"],
-            precision=options["precision"],
             multiscale=not options["single_scale"],
         )
         started = time.perf_counter()
