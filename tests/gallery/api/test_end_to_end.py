@@ -11,7 +11,7 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.gallery.factories import make_user
+from tests.gallery.factories import make_style, make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -40,6 +40,8 @@ def own_worker(worker_factory):
 def test_a_client_stylizes_a_photo_from_token_to_png(live_server, own_worker, empty_queue, shared_images):
     api = f"{live_server.url}/api/v1"
     make_user("frida", password="s3cret-pass-123")
+    # Its own curated style: a transactional test run before this one flushes the starter styles.
+    make_style("Test catalogue painting")
     http = requests.Session()
 
     token = http.post(f"{api}/auth/token/", data={"username": "frida", "password": "s3cret-pass-123"}, timeout=10)
@@ -51,7 +53,8 @@ def test_a_client_stylizes_a_photo_from_token_to_png(live_server, own_worker, em
     assert upload.status_code == 201, upload.text
     photo = upload.json()
 
-    style = http.get(f"{api}/styles/", timeout=10).json()["results"][0]
+    catalogue = http.get(f"{api}/styles/", timeout=10).json()["results"]
+    style = next(item for item in catalogue if item["title"] == "Test catalogue painting")
     created = http.post(
         f"{api}/stylizations/",
         json={
