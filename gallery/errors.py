@@ -57,8 +57,10 @@ class QueueUnavailable(GalleryError):
     http_status = 503
     code = "queue_unavailable"
 
-    def __init__(self) -> None:
+    def __init__(self, *, stylization_id=None) -> None:
         super().__init__(QUEUE_UNAVAILABLE)
+        # The row that was saved as failed, so the caller can point the user at its retry.
+        self.stylization_id = stylization_id
 
 
 class InvalidTransition(GalleryError):

@@ -538,7 +538,7 @@ def _enqueue(stylization: Stylization) -> None:
         Stylization.objects.filter(
             pk=stylization.pk, attempt=stylization.attempt, status=Stylization.Status.QUEUED
         ).update(status=Stylization.Status.FAILED, error_message=errors.QUEUE_UNAVAILABLE, finished_at=timezone.now())
-        raise errors.QueueUnavailable() from exc
+        raise errors.QueueUnavailable(stylization_id=stylization.pk) from exc
 
 
 def _cancel_job(job_id: str) -> None:

@@ -161,8 +161,9 @@ def stylization_create(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             _form_error(form, exc)
         except errors.QueueUnavailable as exc:
+            # The row was saved as failed: its page offers the retry.
             messages.error(request, str(exc))
-            return redirect("gallery:stylization_list")
+            return redirect("gallery:stylization_detail", stylization_id=exc.stylization_id)
         except errors.GalleryError as exc:
             form.add_error(None, str(exc))
         else:

@@ -37,7 +37,10 @@ QUEUE_RETRY_AFTER = 30
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, errors.GalleryError):
         set_rollback()
-        response = Response(body(code=exc.code, detail=str(exc)), status=exc.http_status)
+        data = body(code=exc.code, detail=str(exc))
+        if isinstance(exc, errors.QueueUnavailable):
+            data["stylization"] = str(exc.stylization_id)
+        response = Response(data, status=exc.http_status)
         if isinstance(exc, errors.QueueUnavailable):
             response["Retry-After"] = str(QUEUE_RETRY_AFTER)
         return response

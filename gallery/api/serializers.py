@@ -50,6 +50,11 @@ class ErrorSerializer(serializers.Serializer):
                 child=serializers.JSONField(),
                 help_text="For `invalid`: each refused input field and its messages (nested like the input).",
             ),
+            "stylization": serializers.UUIDField(
+                required=False,
+                help_text="Only with `queue_unavailable`: the stylization that was saved as failed; "
+                "POST its `retry/` once the queue is back.",
+            ),
         }
 
 

@@ -189,6 +189,21 @@ def test_job_limit_is_explained_on_the_form(user_client, settings, idle_queue):
     assert errors.JOB_LIMIT.format(limit=1) in response.content.decode()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_queue_down_lands_on_the_failed_result_with_its_retry(user_client, settings, tmp_path):
+    settings.RQ_QUEUES = {settings.RQ_QUEUE: {"URL": f"unix://{tmp_path}/no-redis-here.sock"}}
+    photo, style = make_photo(user_client.user), make_style()
+    form = {"photo": str(photo.pk), "styles": [str(style.pk)], "size": "256", "preset": "draft"}
+    form |= {"style_strength": "1", "seed": "0"}
+    response = user_client.post(reverse("gallery:stylization_create"), form, follow=True)
+    stylization = Stylization.objects.get()
+    assert stylization.status == "failed"
+    assert response.redirect_chain[-1][0] == stylization.get_absolute_url()
+    page = response.content.decode()
+    assert errors.QUEUE_UNAVAILABLE.replace("'", "&#x27;") in page
+    assert reverse("gallery:stylization_retry", args=[stylization.pk]) in page
+
+
 # Result page -------------------------------------------------------------------------
 
 

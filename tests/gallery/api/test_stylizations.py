@@ -164,10 +164,15 @@ def test_queue_down_is_503_and_leaves_a_failed_row_that_retry_recovers(
     settings.RQ_QUEUES = {settings.RQ_QUEUE: {"URL": f"unix://{tmp_path}/no-redis-here.sock"}}
     response = as_alice.post(URL, _payload(alice), format="json")
     assert response.status_code == 503
-    assert response.json() == {"code": "queue_unavailable", "detail": errors.QUEUE_UNAVAILABLE, "fields": {}}
-    assert int(response["Retry-After"]) > 0
     assert not Stylization.objects.filter(status=Status.QUEUED).exists(), "no orphan queued row"
     stylization = Stylization.objects.get()
+    assert response.json() == {
+        "code": "queue_unavailable",
+        "detail": errors.QUEUE_UNAVAILABLE,
+        "fields": {},
+        "stylization": str(stylization.pk),  # the failed row to retry
+    }
+    assert int(response["Retry-After"]) > 0
     assert (stylization.status, stylization.error_message) == (Status.FAILED, errors.QUEUE_UNAVAILABLE)
 
     listed = as_alice.get(f"{URL}?status=failed").json()["results"]
