@@ -31,7 +31,7 @@ from stylizer.engine.optimize import _network
 def floor_seconds(params: StyleParams, size: tuple[int, int], repeats: int = 3) -> float:
     """Median time of forward to the deepest layer + backward to the pixels, nothing else."""
     device, dtype = devices.resolve(params.device, params.precision)
-    net = _network(params, device, dtype, None)
+    net = _network(params, device, dtype)
     image = torch.rand(1, 3, size[1], size[0], device=device, requires_grad=True)
     times = []
     for _ in range(repeats + 1):

@@ -50,16 +50,16 @@ class StyleResult:
 ProgressCallback = Callable[[Progress], None]
 
 
-def warm_up(device: str = "auto", weights: str | None = None, params: StyleParams | None = None) -> None:
+def warm_up(device: str = "auto") -> None:
     """Load VGG-19 for the default objective now, so the first job does not pay for it."""
-    params = params or StyleParams(device=device)
-    target, dtype = devices.resolve(params.device, params.precision)
-    _network(params, target, dtype, weights)
+    params = StyleParams(device=device)
+    _network(params, *devices.resolve(params.device, params.precision))
 
 
-def _network(params: StyleParams, device: torch.device, dtype: torch.dtype, weights: str | None):
+def _network(params: StyleParams, device: torch.device, dtype: torch.dtype):
+    """The extractor for the layers this objective uses (weights from STYLIZER_VGG_WEIGHTS or Caffe)."""
     names = tuple(dict.fromkeys(name for name, _ in params.content_layers + params.style_layers))
-    return extractor(names, weights or devices.default_weights(), device, dtype)
+    return extractor(names, devices.default_weights(), device, dtype)
 
 
 class _Objective(torch.nn.Module):
@@ -164,7 +164,7 @@ class _Run:
         self.started = time.perf_counter()
         self.params = params
         self.device, self.dtype = devices.resolve(params.device, params.precision)
-        self.net = _network(params, self.device, self.dtype, None)
+        self.net = _network(params, self.device, self.dtype)
         self.blend = _blend(params, style_count)
         self.stages = plan(params.size, params.preset, params.steps, params.multiscale)
         self.total = sum(stage.steps for stage in self.stages)
