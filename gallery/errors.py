@@ -23,9 +23,18 @@ JOB_LIMIT = "You already have {limit} stylizations queued or running; wait for o
 QUEUE_UNAVAILABLE = (
     "The job queue is unavailable right now, so the stylization could not start. Please retry in a minute."
 )
+BAD_IDEMPOTENCY_KEY = "An idempotency key is 1 to {limit} printable ASCII characters."
+IDEMPOTENCY_KEY_REUSED = (
+    "This idempotency key was already used for a different stylization; use a new key for a new request."
+)
 CANNOT_CANCEL = "Only a queued or running stylization can be cancelled."
 CANNOT_RETRY = "Only a failed or cancelled stylization can be retried."
 WORKER_LOST = "The worker stopped while running this stylization; retry it."
+PROCESS_KILLED = (
+    "The process running this stylization was killed ({cause}) before it finished; "
+    "retry it, and if it happens again, try a smaller size."
+)
+QUEUE_LOST = "The job queue lost this stylization (the queue was restarted or cleared) before it finished; retry it."
 JOB_FAILED = "Something went wrong while stylizing; retry it, and tell us if it keeps failing."
 JOB_TIMED_OUT = (
     "The stylization took longer than its time limit of {seconds} seconds; "
@@ -68,3 +77,13 @@ class InvalidTransition(GalleryError):
 
     http_status = 409
     code = "invalid_state"
+
+
+class IdempotencyKeyReused(GalleryError):
+    """An idempotency key came back with a different request than the one it first created."""
+
+    http_status = 422
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(IDEMPOTENCY_KEY_REUSED)

@@ -6,6 +6,8 @@ defaults and the choices its constants, so nothing here retypes them.
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
@@ -82,9 +84,13 @@ class StylizationForm(forms.Form):
         initial=DEFAULTS.seed,
         help_text="Same seed and options give the same picture.",
     )
+    # One per rendered form: submitting the same form twice (a double click, a resent
+    # POST) gives the first submission's stylization instead of a second job.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=255)
 
     def __init__(self, *args, photos, styles, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["idempotency_key"].initial = uuid.uuid4().hex
         self.fields["photo"].queryset = photos
         self.fields["styles"].queryset = styles
         sizes = [size for size in settings.STYLIZER_SIZES if MIN_SIZE <= size <= MAX_SIZE]

@@ -113,6 +113,10 @@ class Stylization(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    # Not stored: services.stylization_create sets it on the row it returns for a repeated
+    # idempotency key, so callers can tell a replay from a new stylization.
+    replayed = False
+
     ACTIVE_STATUSES = (Status.QUEUED, Status.RUNNING)
     FINISHED_STATUSES = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
     RETRYABLE_STATUSES = (Status.FAILED, Status.CANCELLED)
@@ -133,6 +137,13 @@ class Stylization(models.Model):
     error_message = models.TextField(blank=True, help_text="Shown to the user.")
     error_traceback = models.TextField(blank=True, help_text="For staff only.")
     run_seconds = models.FloatField(null=True, blank=True, help_text="Engine wall time of the successful run.")
+    idempotency_key = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="The client's Idempotency-Key (API header, or the create form's token): "
+        "a repeated request with the same key gets this row instead of a second job.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -143,6 +154,13 @@ class Stylization(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["owner", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="one_stylization_per_idempotency_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.photo} ({self.get_status_display()})"
@@ -153,7 +171,11 @@ class Stylization(models.Model):
     @property
     def job_id(self) -> str:
         """The RQ job id: derived from the row so it can be found, cancelled and never doubled."""
-        return f"stylization-{self.id}-{self.attempt}"
+        return self.job_id_for(self.id, self.attempt)
+
+    @staticmethod
+    def job_id_for(stylization_id, attempt: int) -> str:
+        return f"stylization-{stylization_id}-{attempt}"
 
     @property
     def is_active(self) -> bool:

@@ -7,13 +7,17 @@ classes in `gallery.errors`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import logging
 import math
+import os
+import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import IO, Any
 
@@ -24,15 +28,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import close_old_connections, connection, transaction
+from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
-from rq.job import Job
+from rq import get_current_job
+from rq.job import Job, JobStatus
 from rq.timeouts import JobTimeoutException
 
 from gallery import errors, images
 from gallery.models import Photo, Style, Stylization, StylizationStyle
+from gallery.storage import sweep_partial_files
 from stylizer.engine import Cancelled, EngineError, Progress, StyleParams, open_image, stylize
 from stylizer.engine.params import ParamsError, validate
 from stylizer.engine.schedule import plan
@@ -45,7 +51,12 @@ JOB_FUNCTION = "stylizer.jobs.run_stylization"
 # slower. The job timeout scales it by each stage's pixels so big and high-quality jobs
 # get proportionally longer; it only bounds a stuck job, so generous costs nothing.
 SECONDS_PER_STEP_AT_512 = 8.0
-JOB_TIMEOUT_BASE = 180
+# The worker sends this signal to a job's process when its row stops being that job's
+# (cancelled, deleted, failed by the reconciler): the engine stops at once (see _RunState).
+STOP_SIGNAL = signal.SIGUSR1
+# A write cut short by a crash leaves a .part file; none legitimately takes this long.
+PARTIAL_FILE_MAX_AGE = 3600
+IDEMPOTENCY_KEY_MAX = 255
 
 
 # API tokens --------------------------------------------------------------------------
@@ -166,8 +177,8 @@ def _plan(params: StyleParams) -> list:
 def job_timeout(params: StyleParams) -> int:
     """Seconds RQ allows the job: a base plus a per-step cost scaled by each stage's pixels."""
     work = sum(stage.steps * (stage.long_side / 512) ** 2 for stage in _plan(params))
-    seconds = JOB_TIMEOUT_BASE + work * SECONDS_PER_STEP_AT_512 * settings.STYLIZER_JOB_TIMEOUT_SCALE
-    return math.ceil(seconds)
+    seconds = settings.STYLIZER_JOB_TIMEOUT_BASE + work * SECONDS_PER_STEP_AT_512 * settings.STYLIZER_JOB_TIMEOUT_SCALE
+    return max(1, math.ceil(seconds))
 
 
 # Stylizations: lifecycle -------------------------------------------------------------
@@ -179,6 +190,7 @@ def stylization_create(
     photo: Photo,
     styles: Sequence[tuple[Style, float]],
     params: StyleParams | None = None,
+    idempotency_key: str = "",
 ) -> Stylization:
     """Create a stylization and queue its job once the row is committed.
 
@@ -188,8 +200,13 @@ def stylization_create(
     QueueUnavailable when Redis cannot take the job (the row is then marked failed
     and can be retried). Inside an outer transaction the enqueue, and so a
     QueueUnavailable, happens when that transaction commits.
+
+    With an `idempotency_key`, a repeat of an earlier request (same owner, same key)
+    creates nothing and returns the row the first one created, with `replayed` set;
+    the same key with different inputs raises IdempotencyKeyReused.
     """
     params = params or StyleParams()
+    _check_idempotency_key(idempotency_key)
     if photo.owner_id != owner.pk:
         raise ValidationError({"photo": errors.PHOTO_NOT_AVAILABLE})
     if not styles:
@@ -206,17 +223,31 @@ def stylization_create(
         validate(params, style_count=len(styles))
     except ParamsError as exc:
         raise ValidationError({"params": str(exc)}) from exc
+    request = (photo.pk, [style.pk for style, _ in styles], _as_stored(params_to_json(params)))
 
-    with transaction.atomic():
-        _check_job_limit(owner)
-        stylization = Stylization.objects.create(
-            owner=owner, photo=photo, params=params_to_json(params), queued_at=timezone.now()
-        )
-        StylizationStyle.objects.bulk_create(
-            StylizationStyle(stylization=stylization, style=style, weight=weight, position=index)
-            for index, (style, weight) in enumerate(styles)
-        )
-        transaction.on_commit(lambda: _enqueue(stylization))
+    try:
+        with transaction.atomic():
+            _lock_owner(owner)  # same-owner creates run one at a time from here
+            if replay := _replay(owner, idempotency_key, request):
+                return replay
+            _check_job_limit(owner)
+            stylization = Stylization.objects.create(
+                owner=owner,
+                photo=photo,
+                params=request[2],
+                queued_at=timezone.now(),
+                idempotency_key=idempotency_key,
+            )
+            StylizationStyle.objects.bulk_create(
+                StylizationStyle(stylization=stylization, style=style, weight=weight, position=index)
+                for index, (style, weight) in enumerate(styles)
+            )
+            transaction.on_commit(lambda: _enqueue(stylization))
+    except IntegrityError:
+        # A twin request committed the same key between our check and our insert.
+        if replay := _replay(owner, idempotency_key, request):
+            return replay
+        raise
     return stylization
 
 
@@ -229,15 +260,22 @@ def stylization_create_with_uploads(
     photo_file: IO[bytes] | None = None,
     style_file: IO[bytes] | None = None,
     style_file_weight: float = 1.0,
+    idempotency_key: str = "",
 ) -> Stylization:
     """The create form's path: a new photo and/or a private style image in the same request.
 
     All or nothing: if anything is refused, the uploads are not kept. Errors on the
-    uploads are reported on the `photo_file` and `style_file` fields.
+    uploads are reported on the `photo_file` and `style_file` fields. The form's
+    `idempotency_key` is one per rendered form, so a second submission of the same
+    form (a double click) returns the first one's row and keeps none of its uploads.
     """
+    _check_idempotency_key(idempotency_key)
     created: list[Photo | Style] = []
     try:
         with transaction.atomic():
+            _lock_owner(owner)  # held to the end: a twin submission waits here, then replays
+            if replay := _replay(owner, idempotency_key):
+                return replay
             if photo_file is not None:
                 photo = _on_field("photo_file", photo_create, owner=owner, file=photo_file)
                 created.append(photo)
@@ -248,12 +286,42 @@ def stylization_create_with_uploads(
                 styles = [*styles, (style, style_file_weight)]
             if photo is None:
                 raise ValidationError({"photo": errors.PHOTO_NOT_AVAILABLE})
-            return stylization_create(owner=owner, photo=photo, styles=styles, params=params)
+            return stylization_create(
+                owner=owner, photo=photo, styles=styles, params=params, idempotency_key=idempotency_key
+            )
     except errors.QueueUnavailable:
         raise  # raised after the commit: the uploads and the (failed, retryable) row are kept
     except Exception:
         _delete_files(*(name for row in created for name in (row.image.name, row.thumbnail.name)))
         raise
+
+
+def _check_idempotency_key(key: str) -> None:
+    if len(key) > IDEMPOTENCY_KEY_MAX or not all(" " <= char <= "~" for char in key):
+        raise ValidationError({"idempotency_key": errors.BAD_IDEMPOTENCY_KEY.format(limit=IDEMPOTENCY_KEY_MAX)})
+
+
+def _replay(owner: AbstractBaseUser, key: str, request: tuple | None = None) -> Stylization | None:
+    """The row an earlier request with this key created, if any (checked against `request`)."""
+    if not key:
+        return None
+    earlier = Stylization.objects.filter(owner=owner, idempotency_key=key).first()
+    if earlier is None:
+        return None
+    if request is not None and request != _request_of(earlier):
+        raise errors.IdempotencyKeyReused()
+    earlier.replayed = True
+    return earlier
+
+
+def _request_of(stylization: Stylization) -> tuple:
+    links = stylization.style_links.order_by("position").values_list("style_id", flat=True)
+    return (stylization.photo_id, list(links), _as_stored(stylization.params))
+
+
+def _as_stored(data: dict[str, Any]) -> dict[str, Any]:
+    """JSON's view of the data (tuples become lists), as the database gives it back."""
+    return json.loads(json.dumps(data))
 
 
 def stylization_cancel(*, stylization: Stylization) -> Stylization:
@@ -275,6 +343,7 @@ def stylization_cancel(*, stylization: Stylization) -> Stylization:
 def stylization_retry(*, stylization: Stylization) -> Stylization:
     """Queue a failed or cancelled stylization again, as a new attempt with the same inputs."""
     with transaction.atomic():
+        _lock_owner(stylization.owner)
         _check_job_limit(stylization.owner)
         updated = Stylization.objects.filter(
             pk=stylization.pk, status__in=Stylization.RETRYABLE_STATUSES, attempt=stylization.attempt
@@ -319,20 +388,24 @@ def stylization_delete(*, stylization: Stylization) -> None:
         transaction.on_commit(lambda: _cancel_job(job_id))
     private_styles = list(Style.objects.filter(stylizations=stylization, owner__isnull=False))
     files = [stylization.preview.name, stylization.result.name]
+    folder = _results_folder(stylization.pk)
     stylization.delete()
     for style in private_styles:
         if not StylizationStyle.objects.filter(style=style).exists():
             files += [style.image.name, style.thumbnail.name]
             style.delete()
-    transaction.on_commit(lambda: _delete_files(*files))
+    transaction.on_commit(lambda: (_delete_files(*files), _remove_empty_folder(folder)))
+
+
+# Stylizations: keeping the rows true ----------------------------------------------------
 
 
 def stylization_reap_stale(*, now: datetime | None = None) -> int:
     """Fail running rows whose worker stopped sending heartbeats; return how many.
 
     A worker killed mid-job (OOM, SIGKILL, machine gone) cannot say so; its row would
-    stay "running" forever. Workers beat every STYLIZER_HEARTBEAT_INTERVAL seconds, so
-    a row silent for STYLIZER_STALE_AFTER seconds has lost its worker.
+    stay "running" forever. The worker beats every STYLIZER_HEARTBEAT_INTERVAL seconds
+    while its job runs, so a row silent for STYLIZER_STALE_AFTER seconds has lost it.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.STYLIZER_STALE_AFTER)
@@ -343,27 +416,74 @@ def stylization_reap_stale(*, now: datetime | None = None) -> int:
     )
 
 
-def stylization_enqueue_orphans() -> int:
-    """Put back on the queue the queued rows whose job Redis no longer has.
+def stylization_reconcile(*, now: datetime | None = None) -> dict[str, int]:
+    """Make the rows agree with what is really happening; return what was fixed.
 
-    The embedded Redis keeps nothing across restarts; the rows do. Job ids are derived
-    from the rows, so this never doubles a job that is still there.
+    Every worker runs this at start and every STYLIZER_RECONCILE_INTERVAL seconds
+    (`manage.py reconcile` runs it once). It fails, with a message that says why:
+    - running rows whose heartbeat stopped (their worker was killed): `stylization_reap_stale`;
+    - queued or running rows whose RQ job is gone (Redis was flushed or restarted without
+      persistence) or ended without telling the row (its worker died before it could).
+    It also deletes the `.part` files of writes that a crash cut short. If Redis is
+    down, only the database-side checks run.
     """
-    queue = _queue()
-    count = 0
-    for stylization in Stylization.objects.filter(status=Stylization.Status.QUEUED).order_by("queued_at"):
-        if Job.exists(stylization.job_id, connection=queue.connection):
-            continue
-        _enqueue(stylization)
-        count += 1
-    return count
+    now = now or timezone.now()
+    fixed = {"stale": stylization_reap_stale(now=now), "lost": 0}
+    try:
+        fixed["lost"] = _fail_rows_without_jobs(now)
+    except redis.RedisError as exc:
+        log.warning("reconcile: the queue is unavailable (%s); only heartbeats were checked", exc)
+    fixed["partial_files"] = sweep_partial_files(older_than=PARTIAL_FILE_MAX_AGE)
+    if any(fixed.values()):
+        log.info("reconciled: %s", fixed)
+    return fixed
+
+
+def _fail_rows_without_jobs(now: datetime) -> int:
+    # Rows younger than the grace may be between their commit and their enqueue.
+    settled = now - timedelta(seconds=settings.STYLIZER_QUEUE_GRACE)
+    rows = list(
+        Stylization.objects.filter(
+            Q(status=Stylization.Status.QUEUED, queued_at__lt=settled)
+            | Q(status=Stylization.Status.RUNNING, started_at__lt=settled)
+        ).values_list("pk", "attempt", "status")
+    )
+    if not rows:
+        return 0
+    ids = [Stylization.job_id_for(pk, attempt) for pk, attempt, _ in rows]
+    jobs = Job.fetch_many(ids, connection=_queue().connection)
+    failed = 0
+    for (pk, attempt, status), job in zip(rows, jobs):
+        message = _lost_job_message(job)
+        if message:
+            # Conditional on what was read: a row that moved on meanwhile is left alone.
+            failed += Stylization.objects.filter(pk=pk, attempt=attempt, status=status).update(
+                status=Stylization.Status.FAILED, error_message=message, finished_at=now
+            )
+    return failed
+
+
+def _lost_job_message(job: Job | None) -> str | None:
+    """Why an active row's job can no longer finish it, or None if the job is alive."""
+    if job is None:
+        return errors.QUEUE_LOST
+    status = job.get_status(refresh=False)
+    if status == JobStatus.FINISHED:  # ran, but could not write its outcome
+        return errors.JOB_FAILED
+    if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        return errors.WORKER_LOST
+    return None
 
 
 # Stylizations: the worker's side ------------------------------------------------------
+#
+# Two processes share a job: the RQ worker (stylizer.worker) forks a work horse that runs
+# `stylization_run`, and watches it with `stylization_watch` (heartbeat, cancel) and
+# `stylization_settle` (whatever the horse could not write because it died).
 
 
 class _RunState:
-    """The running job's link to its row: throttled progress writes and a heartbeat."""
+    """The running job's link to its row: throttled progress writes and the stop signal."""
 
     def __init__(self, stylization: Stylization):
         self.pk = stylization.pk
@@ -373,8 +493,7 @@ class _RunState:
         self.last_write = 0.0
         self.pending_preview = None
         self.preview_name = ""
-        self._beat = threading.Thread(target=self._heartbeat, name=f"heartbeat-{self.pk}", daemon=True)
-        self._done = threading.Event()
+        self.interruptible = False
 
     def mine(self):
         return Stylization.objects.filter(pk=self.pk, attempt=self.attempt, status=Stylization.Status.RUNNING)
@@ -385,6 +504,13 @@ class _RunState:
             self.stopped.set()
 
     def progress(self, progress: Progress) -> None:
+        self.interruptible = False  # never cut a database write or a file save short
+        try:
+            self._progress(progress)
+        finally:
+            self.interruptible = True
+
+    def _progress(self, progress: Progress) -> None:
         self.losses.append({key: float(value) for key, value in progress.losses.items()})
         if progress.preview is not None:
             self.pending_preview = progress.preview
@@ -395,37 +521,34 @@ class _RunState:
         fields: dict[str, Any] = {"step": progress.step, "total_steps": progress.total, "losses": self.losses}
         old_preview = None
         if self.pending_preview is not None:
-            old_preview, self.preview_name = (
-                self.preview_name,
-                _save_file(images.jpeg(self.pending_preview, name=f"{self.pk}-preview.jpg")),
-            )
+            preview = images.jpeg(self.pending_preview, name="preview.jpg")
+            old_preview, self.preview_name = self.preview_name, _save_result_file(self.pk, self.attempt, preview)
             fields["preview"] = self.preview_name
             self.pending_preview = None
         self.write(**fields)
         _delete_files(old_preview or "")
 
-    def start_heartbeat(self) -> None:
-        self._beat.start()
+    def on_stop_signal(self, signum, frame) -> None:
+        """STOP_SIGNAL from the worker: stop now, even in the middle of a step.
 
-    def stop_heartbeat(self) -> None:
-        self._done.set()
-        self._beat.join()
-
-    def _heartbeat(self) -> None:
-        try:
-            while not self._done.wait(settings.STYLIZER_HEARTBEAT_INTERVAL):
-                self.write()
-        finally:
-            connection.close()
+        Steps are long (seconds at 1024 px on a CPU), so waiting for the engine's check
+        between steps would keep a cancelled job running. The exception surfaces at the
+        next Python instruction of the engine; the worker kills the process if a long
+        native call keeps it from stopping within STYLIZER_CANCEL_GRACE.
+        """
+        self.stopped.set()
+        if self.interruptible:
+            self.interruptible = False
+            raise Cancelled(len(self.losses), 0)
 
 
 def stylization_run(*, stylization_id: str, attempt: int, device: str | None = None) -> None:
     """Run one attempt of a stylization: the body of the RQ job.
 
     Claims the row (queued -> running) only if it is still this attempt, so cancelled,
-    retried or deleted rows are skipped. Progress, previews and heartbeats are written
-    back while running; the outcome (result, cancellation or a failure with a message
-    for the user and the traceback for staff) is written only if the row is still ours.
+    retried or deleted rows are skipped. Progress and previews are written back while
+    running; the outcome (result, cancellation or a failure with a message for the user
+    and the traceback for staff) is written only if the row is still ours.
     """
     close_old_connections()
     now = timezone.now()
@@ -437,15 +560,11 @@ def stylization_run(*, stylization_id: str, attempt: int, device: str | None = N
         return
     stylization = Stylization.objects.select_related("photo").get(pk=stylization_id)
     state = _RunState(stylization)
-    state.start_heartbeat()
-    try:
-        outcome = _run_engine(stylization, state, device or settings.STYLIZER_DEVICE)
-    finally:
-        state.stop_heartbeat()
+    outcome = _run_engine(stylization, state, device or settings.STYLIZER_DEVICE)
     if state.mine().update(finished_at=timezone.now(), losses=state.losses, **outcome):
         leftovers = [state.preview_name] if "preview" in outcome else []
     else:  # cancelled, retried or deleted meanwhile: the files just made are nobody's
-        leftovers = [outcome.get("result", ""), outcome.get("preview", "")]
+        leftovers = [outcome.get("result", ""), outcome.get("preview", ""), state.preview_name]
     _delete_files(*leftovers)
 
 
@@ -458,12 +577,12 @@ def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict
     try:
         content = _open_stored(stylization.photo.image)
         styles = [_open_stored(link.style.image) for link in stylization.style_links.select_related("style")]
-        result = stylize(content, styles, params, progress=state.progress, should_stop=state.stopped.is_set)
+        with _stop_signal_interrupts(state):
+            result = stylize(content, styles, params, progress=state.progress, should_stop=state.stopped.is_set)
     except Cancelled:
         return {"status": Stylization.Status.CANCELLED}
     except JobTimeoutException:
-        message = errors.JOB_TIMED_OUT.format(seconds=job_timeout(params))
-        return _failure(message)
+        return _failure(errors.JOB_TIMED_OUT.format(seconds=_time_limit(params)))
     except (EngineError, ParamsError) as exc:
         return _failure(str(exc))
     except Exception:
@@ -471,12 +590,35 @@ def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict
         return _failure(errors.JOB_FAILED)
     return {
         "status": Stylization.Status.SUCCEEDED,
-        "result": _save_file(images.png(result.image, name=f"{stylization.pk}.png")),
-        "preview": _save_file(images.thumbnail(result.image, name=f"{stylization.pk}-thumbnail.jpg")),
+        "result": _save_result_file(stylization.pk, stylization.attempt, images.png(result.image, name="result.png")),
+        "preview": _save_result_file(
+            stylization.pk, stylization.attempt, images.thumbnail(result.image, name="thumbnail.jpg")
+        ),
         "run_seconds": result.seconds,
         "step": result.steps,
         "total_steps": result.steps,
     }
+
+
+@contextlib.contextmanager
+def _stop_signal_interrupts(state: _RunState) -> Iterator[None]:
+    """While the engine runs, STOP_SIGNAL interrupts it (handlers live in the main thread only)."""
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(STOP_SIGNAL, state.on_stop_signal)
+    state.interruptible = True
+    try:
+        yield
+    finally:
+        state.interruptible = False
+        if previous is not None:
+            signal.signal(STOP_SIGNAL, previous)
+
+
+def _time_limit(params: StyleParams) -> int:
+    """The limit RQ enforced on this job (the worker's settings may differ from the web's)."""
+    job = get_current_job()
+    return job.timeout if job is not None and job.timeout else job_timeout(params)
 
 
 def _failure(message: str) -> dict[str, Any]:
@@ -486,6 +628,31 @@ def _failure(message: str) -> dict[str, Any]:
 def _open_stored(field) -> Any:
     with field.open("rb") as handle:
         return open_image(handle, name=field.name.rsplit("/", 1)[-1])
+
+
+def stylization_watch(*, stylization_id: str, attempt: int, beat: bool) -> bool:
+    """For the worker watching a job's process: is the row still that attempt's, queued or
+    running? With `beat`, also write the row's heartbeat (the reaper's proof of life)."""
+    rows = Stylization.objects.filter(pk=stylization_id, attempt=attempt)
+    if beat and rows.filter(status=Stylization.Status.RUNNING).update(heartbeat_at=timezone.now()):
+        return True
+    return rows.filter(status__in=Stylization.ACTIVE_STATUSES).exists()
+
+
+def stylization_settle(*, stylization_id: str, attempt: int, message: str, traceback_text: str = "") -> bool:
+    """After a job's process has ended: fail the row if that attempt left it queued or
+    running (the process died, or failed outside the engine), and delete the files that
+    attempt wrote but the row does not reference. Returns whether the row was failed."""
+    failed = Stylization.objects.filter(
+        pk=stylization_id, attempt=attempt, status__in=Stylization.ACTIVE_STATUSES
+    ).update(
+        status=Stylization.Status.FAILED,
+        error_message=message,
+        error_traceback=traceback_text,
+        finished_at=timezone.now(),
+    )
+    _discard_unreferenced_files(stylization_id, attempt)
+    return bool(failed)
 
 
 # Helpers -----------------------------------------------------------------------------
@@ -505,9 +672,14 @@ def _style_usable_by(style: Style, owner: AbstractBaseUser) -> bool:
     return (style.owner_id is None and style.is_active) or style.owner_id == owner.pk
 
 
-def _check_job_limit(owner: AbstractBaseUser) -> None:
-    """Raise JobLimitReached if the owner has too many active jobs (row lock serialises checks)."""
+def _lock_owner(owner: AbstractBaseUser) -> None:
+    """Lock the owner's row until the transaction ends, so checks that count the owner's
+    stylizations (job limit, idempotency key) see every earlier create committed."""
     get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+
+
+def _check_job_limit(owner: AbstractBaseUser) -> None:
+    """Raise JobLimitReached if the owner has too many active jobs (call under _lock_owner)."""
     limit = settings.STYLIZER_MAX_ACTIVE_JOBS
     active = Stylization.objects.filter(owner=owner, status__in=Stylization.ACTIVE_STATUSES).count()
     if active >= limit:
@@ -552,8 +724,35 @@ def _cancel_job(job_id: str) -> None:
         log.info("could not cancel job %s in Redis: %s", job_id, exc)
 
 
-def _save_file(content) -> str:
-    return default_storage.save(f"results/{content.name}", content)
+def _results_folder(stylization_id) -> str:
+    return f"results/{stylization_id}"
+
+
+def _save_result_file(stylization_id, attempt: int, content) -> str:
+    """Save a file a job made, in the stylization's own folder, named after the attempt
+    (`results/<id>/a2-preview.jpg`), so what a dead attempt left is easy to find."""
+    return default_storage.save(f"{_results_folder(stylization_id)}/a{attempt}-{content.name}", content)
+
+
+def _discard_unreferenced_files(stylization_id, attempt: int) -> None:
+    """Delete the files of this attempt that its row does not point to (a killed job's)."""
+    folder = _results_folder(stylization_id)
+    try:
+        _, names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    row = Stylization.objects.filter(pk=stylization_id).values("preview", "result").first() or {}
+    keep = {row.get("preview"), row.get("result")}
+    _delete_files(
+        *(f"{folder}/{name}" for name in names if name.startswith(f"a{attempt}-") and f"{folder}/{name}" not in keep)
+    )
+    _remove_empty_folder(folder)
+
+
+def _remove_empty_folder(folder: str) -> None:
+    # Not empty, already gone, or a storage without folders: nothing to do.
+    with contextlib.suppress(OSError, NotImplementedError):
+        os.rmdir(default_storage.path(folder))
 
 
 def _delete_files(*names: str) -> None:

@@ -157,6 +157,7 @@ def stylization_create(request: HttpRequest) -> HttpResponse:
                 style_file=data["style_file"],
                 style_file_weight=data["style_file_weight"] or 1.0,
                 params=form.to_params(),
+                idempotency_key=data["idempotency_key"],
             )
         except ValidationError as exc:
             _form_error(form, exc)

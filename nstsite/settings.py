@@ -109,7 +109,8 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 # through a view that checks who is asking (gallery.views), so MEDIA_URL is unused.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files appear complete or not at all: a crash mid-write never leaves half an image.
+    "default": {"BACKEND": "gallery.storage.AtomicFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -181,11 +182,21 @@ STYLIZER_PROGRESS_INTERVAL = env.float("STYLIZER_PROGRESS_INTERVAL", default=1.0
 STYLIZER_PREVIEW_EVERY = env.int("STYLIZER_PREVIEW_EVERY", default=10)
 # Optional cap on optimizer steps per job (0 = none), e.g. for a CPU-only demo server.
 STYLIZER_MAX_STEPS = env.int("STYLIZER_MAX_STEPS", default=0)
-STYLIZER_HEARTBEAT_INTERVAL = env.float("STYLIZER_HEARTBEAT_INTERVAL", default=5.0)
-STYLIZER_STALE_AFTER = env.float("STYLIZER_STALE_AFTER", default=60.0)
+# Fault handling (see stylizer/worker.py): the worker writes a running job's heartbeat;
+# a row silent for STALE_AFTER seconds lost its worker. The reconciler runs in every
+# worker every RECONCILE_INTERVAL seconds; a queued row may wait QUEUE_GRACE seconds for
+# its job to reach Redis; a cancelled job's process is killed after CANCEL_GRACE seconds.
+STYLIZER_HEARTBEAT_INTERVAL = env.float("STYLIZER_HEARTBEAT_INTERVAL", default=2.0)
+STYLIZER_STALE_AFTER = env.float("STYLIZER_STALE_AFTER", default=30.0)
+STYLIZER_RECONCILE_INTERVAL = env.int("STYLIZER_RECONCILE_INTERVAL", default=15)
+STYLIZER_QUEUE_GRACE = env.float("STYLIZER_QUEUE_GRACE", default=30.0)
+STYLIZER_CANCEL_GRACE = env.float("STYLIZER_CANCEL_GRACE", default=2.0)
+STYLIZER_JOB_TIMEOUT_BASE = env.int("STYLIZER_JOB_TIMEOUT_BASE", default=180)
 STYLIZER_JOB_TIMEOUT_SCALE = env.float("STYLIZER_JOB_TIMEOUT_SCALE", default=1.0)
 if STYLIZER_STALE_AFTER <= 2 * STYLIZER_HEARTBEAT_INTERVAL:
     raise ImproperlyConfigured("STYLIZER_STALE_AFTER must be more than twice STYLIZER_HEARTBEAT_INTERVAL.")
+if STYLIZER_RECONCILE_INTERVAL < 1:
+    raise ImproperlyConfigured("STYLIZER_RECONCILE_INTERVAL must be at least 1 (seconds).")
 
 LOGGING = {
     "version": 1,

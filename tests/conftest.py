@@ -32,9 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_IMAGES = ROOT.parent / "shared" / "images"
 ARTIFACTS = ROOT / "artifacts"
 WORKER_START_TIMEOUT = 60
-# The worker beats often and the test reaper is impatient, so "worker died" shows fast.
+# The worker beats often, the reaper is impatient and the reconciler runs every second,
+# so faults show within seconds (the defaults are measured by bench/faults.py instead).
 HEARTBEAT_INTERVAL = 0.5
 STALE_AFTER = 3.0
+RECONCILE_INTERVAL = 1
+QUEUE_GRACE = 2.0
 
 _session: dict = {}
 
@@ -46,6 +49,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STYLIZER_HEARTBEAT_INTERVAL = HEARTBEAT_INTERVAL
     settings.STYLIZER_STALE_AFTER = STALE_AFTER
+    settings.STYLIZER_QUEUE_GRACE = QUEUE_GRACE
     if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(tmp / "test.sqlite3")
     if not os.environ.get("REDIS_URL"):
@@ -79,6 +83,26 @@ def redis_connection():
     yield connection
 
 
+class RedisServer:
+    """The test session's embedded Redis, for tests that take it down and bring it back."""
+
+    def stop(self) -> None:
+        embedded_redis.stop(_session["redis"])
+
+    def start(self) -> None:
+        _session["redis"] = embedded_redis.start(_session["tmp"] / "redis")
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    if "redis" not in _session:
+        pytest.skip("REDIS_URL names a server that the tests must not stop")
+    server = RedisServer()
+    yield server
+    if not embedded_redis.is_running(settings.REDIS_URL):
+        server.start()
+
+
 @pytest.fixture
 def empty_queue(redis_connection):
     """A queue with no jobs left over from other tests."""
@@ -109,6 +133,8 @@ def _worker_env() -> dict[str, str]:
             "STYLIZER_DEVICE": os.environ.get("STYLIZER_DEVICE", "cpu"),
             "STYLIZER_HEARTBEAT_INTERVAL": str(HEARTBEAT_INTERVAL),
             "STYLIZER_STALE_AFTER": str(STALE_AFTER),
+            "STYLIZER_RECONCILE_INTERVAL": str(RECONCILE_INTERVAL),
+            "STYLIZER_QUEUE_GRACE": str(QUEUE_GRACE),
             "STYLIZER_PROGRESS_INTERVAL": "0.2",
             "STYLIZER_PREVIEW_EVERY": "1",
             "PYTHONUNBUFFERED": "1",
@@ -143,6 +169,15 @@ class WorkerProcess:
                 raise RuntimeError(f"worker did not start:\n{self.log_path.read_text(errors='replace')}")
             time.sleep(0.1)
 
+    def horse_pid(self, timeout: float = 30.0) -> int:
+        """The pid of the work horse this worker forked for its current job."""
+        deadline = time.monotonic() + timeout
+        while not (children := child_pids(self.process.pid)):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"worker {self.process.pid} has no work horse")
+            time.sleep(0.05)
+        return children[0]
+
     def kill(self) -> None:
         """SIGKILL, as the OOM killer or a lost machine would: no chance to clean up."""
         if self.process.poll() is None:
@@ -160,6 +195,39 @@ class WorkerProcess:
         self.log.close()
 
 
+def child_pids(pid: int) -> list[int]:
+    """Live child processes of `pid` (read from /proc, as pgrep is not on slim images)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        state, parent = fields[0], int(fields[1])
+        if parent == pid and state != "Z":
+            children.append(int(stat.parent.name))
+    return children
+
+
+def process_running(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie waiting to be reaped."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def wait_until_gone(pid: int, timeout: float) -> float:
+    """Wait for process `pid` to end; return how long that took (fail after `timeout` s)."""
+    started = time.monotonic()
+    while process_running(pid):
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"process {pid} still running after {timeout} s")
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
 @pytest.fixture(scope="session")
 def _worker_pool(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[dict]:
     pool: dict = {"logs": tmp_path_factory.mktemp("worker-logs"), "all": [], "main": None}
@@ -174,24 +242,33 @@ def _stop_workers(pool: dict) -> None:
     pool["main"] = None
 
 
+def _start_worker(pool: dict, env: dict[str, str] | None = None) -> WorkerProcess:
+    worker = WorkerProcess(pool["logs"] / f"worker-{len(pool['all'])}.log", env)
+    pool["all"].append(worker)
+    return worker
+
+
 @pytest.fixture
-def worker_factory(_worker_pool) -> Callable[..., WorkerProcess]:
-    """Starts an extra worker (a test may kill it); all are stopped at the end of the session."""
+def worker_factory(_worker_pool) -> Iterator[Callable[..., WorkerProcess]]:
+    """Starts extra workers for this test (it may kill them); they are stopped after it, so
+    they cannot take the jobs of later tests."""
+    started: list[WorkerProcess] = []
 
     def start(env: dict[str, str] | None = None) -> WorkerProcess:
-        worker = WorkerProcess(_worker_pool["logs"] / f"worker-{len(_worker_pool['all'])}.log", env)
-        _worker_pool["all"].append(worker)
-        return worker
+        started.append(_start_worker(_worker_pool, env))
+        return started[-1]
 
-    return start
+    yield start
+    for worker in started:
+        worker.stop()
 
 
 @pytest.fixture
-def rq_worker(_worker_pool, worker_factory) -> WorkerProcess:
+def rq_worker(_worker_pool) -> WorkerProcess:
     """The long-running worker (VGG loaded once, as in production), restarted if a test killed it."""
     main = _worker_pool["main"]
     if main is None or main.process.poll() is not None:
-        main = _worker_pool["main"] = worker_factory()
+        main = _worker_pool["main"] = _start_worker(_worker_pool)
     return main
 
 
@@ -203,13 +280,11 @@ def idle_queue(empty_queue, _worker_pool):
 
 
 @pytest.fixture
-def capped_worker(_worker_pool, worker_factory) -> Iterator[WorkerProcess]:
+def capped_worker(_worker_pool, worker_factory) -> WorkerProcess:
     """The only worker for this test, capping every job at a few steps (STYLIZER_MAX_STEPS),
     so jobs created through the form (preset step counts) finish in seconds."""
     _stop_workers(_worker_pool)
-    worker = worker_factory({"STYLIZER_MAX_STEPS": "12"})
-    yield worker
-    worker.stop()
+    return worker_factory({"STYLIZER_MAX_STEPS": "12"})
 
 
 @pytest.fixture

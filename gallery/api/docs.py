@@ -10,6 +10,15 @@ from gallery.api.exceptions import body
 from gallery.api.serializers import ErrorSerializer
 
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The object's UUID.")
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Optional; 1 to 255 printable ASCII characters, e.g. a UUID made per intended stylization. "
+    "Sending the same request again with the same key (say, after a timeout) creates nothing: the answer is "
+    "the stylization the first request created, with the header `Idempotent-Replayed: true`. The same key "
+    "with a different request is refused (422).",
+)
 
 _ERRORS: dict[int, tuple[str, list[OpenApiExample]]] = {
     400: (
@@ -60,6 +69,10 @@ _ERRORS: dict[int, tuple[str, list[OpenApiExample]]] = {
                 body(code="unsupported_media_type", detail='Unsupported media type "text/plain" in request.'),
             )
         ],
+    ),
+    422: (
+        "The `Idempotency-Key` was already used for a different request (another photo, styles or options).",
+        [OpenApiExample("Key reused", body(code="idempotency_key_reused", detail=errors.IDEMPOTENCY_KEY_REUSED))],
     ),
     429: (
         "Too many requests (`throttled`, with `Retry-After` in seconds), or too many stylizations "

@@ -28,7 +28,7 @@ from rest_framework.views import set_rollback
 from gallery import errors
 
 # Service field names that the API spells differently.
-SERVICE_FIELDS = {"params": "options", "weights": "styles"}
+SERVICE_FIELDS = {"params": "options", "weights": "styles", "idempotency_key": "Idempotency-Key"}
 NON_FIELD = "non_field_errors"
 # Seconds a client should wait before retrying when the queue is down.
 QUEUE_RETRY_AFTER = 30

@@ -23,12 +23,13 @@ from rest_framework.viewsets import GenericViewSet
 from gallery import selectors, services
 from gallery import views as pages
 from gallery.api import serializers
-from gallery.api.docs import ID_PARAMETER, IMAGE_RESPONSES, error_responses
+from gallery.api.docs import ID_PARAMETER, IDEMPOTENCY_KEY_PARAMETER, IMAGE_RESPONSES, error_responses
 from gallery.api.negotiation import ImageNegotiation
 from gallery.api.permissions import IsStaffOrReadOnly
 from gallery.api.throttling import ScopedThrottle, ThrottledActionsMixin
 
 UPLOAD_PARSERS = [MultiPartParser, FormParser]
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
 # Ids in URLs are UUIDs; any other path segment falls through to NotFoundView's JSON 404.
 UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
@@ -299,8 +300,9 @@ _STYLIZATION_EXAMPLE = OpenApiExample(
         description="Queues a job that paints one of your photos in one or more styles. Answers 201 at once "
         "with status `queued`; poll the stylization until it is `succeeded`, `failed` or `cancelled`.",
         request=serializers.StylizationCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         examples=[_STYLIZATION_EXAMPLE],
-        responses={201: serializers.StylizationSerializer, **error_responses(400, 401, 415, 429, 503)},
+        responses={201: serializers.StylizationSerializer, **error_responses(400, 401, 415, 422, 429, 503)},
     ),
     destroy=extend_schema(
         summary="Delete a stylization",
@@ -359,8 +361,15 @@ class StylizationViewSet(ThrottledActionsMixin, GenericViewSet):
     def create(self, request):
         data = serializers.StylizationCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        stylization = services.stylization_create(owner=request.user, **data.to_service_kwargs())
-        return _created(request, self.get_serializer(stylization).data, "stylization-detail", stylization.pk)
+        stylization = services.stylization_create(
+            owner=request.user,
+            idempotency_key=request.headers.get(IDEMPOTENCY_KEY_HEADER, ""),
+            **data.to_service_kwargs(),
+        )
+        response = _created(request, self.get_serializer(stylization).data, "stylization-detail", stylization.pk)
+        if stylization.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
     def destroy(self, request, id):
         services.stylization_delete(stylization=self.get_stylization(id))

@@ -20,6 +20,22 @@
     sync();
   });
 
+  // One click starts one stylization: the button waits once the form is sent (the server
+  // also answers a repeated submission of this form with the first one's result).
+  const submit = form.querySelector("[data-submit]");
+  if (submit) {
+    const label = submit.textContent;
+    form.addEventListener("submit", () => {
+      submit.disabled = true;
+      submit.textContent = "Starting…";
+    });
+    // Coming back to this page (history, bfcache) finds the button ready again.
+    window.addEventListener("pageshow", () => {
+      submit.disabled = false;
+      submit.textContent = label;
+    });
+  }
+
   // Choosing a file for the photo clears the radio choice, and the other way round.
   const photoFile = form.querySelector('input[name="photo_file"]');
   const radios = form.querySelectorAll('input[name="photo"]');

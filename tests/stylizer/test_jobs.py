@@ -1,53 +1,20 @@
 """The RQ job end to end: a real Redis, a real worker process, the real engine on tiny images."""
 
 import time
-from collections.abc import Callable
 
 import pytest
 from PIL import Image
 
 from gallery import errors, selectors, services
 from gallery.models import Stylization
-from stylizer.engine import StyleParams
 from tests.gallery.factories import make_photo, make_style, make_user
+from tests.stylizer.jobs import LONG, TINY, create, finished, running_with_progress, shorten, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
-TINY = StyleParams(size=64, steps=3)
-# Long enough to still be running when the test acts on it; never run to the end.
-LONG = StyleParams(size=64, steps=5000)
-JOB_WAIT = 90
-
-
-def wait_for(stylization: Stylization, done: Callable[[Stylization], bool], timeout: float = JOB_WAIT) -> Stylization:
-    deadline = time.monotonic() + timeout
-    while True:
-        stylization.refresh_from_db()
-        if done(stylization):
-            stylization.refresh_from_db()  # `done` may have changed the row (reads settle stale rows)
-            return stylization
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out; row is {stylization.status} at step {stylization.step}")
-        time.sleep(0.1)
-
-
-def finished(stylization: Stylization) -> bool:
-    return stylization.status in Stylization.FINISHED_STATUSES
-
-
-def running_with_progress(stylization: Stylization) -> bool:
-    return stylization.status == Stylization.Status.RUNNING and stylization.step >= 1
-
-
-def _create(params: StyleParams = TINY, user=None) -> Stylization:
-    user = user or make_user()
-    return services.stylization_create(
-        owner=user, photo=make_photo(user, size=(80, 60)), styles=[(make_style(), 1.0)], params=params
-    )
-
 
 def test_job_stores_a_png_of_the_requested_size_with_its_losses(rq_worker, empty_queue):
-    stylization = wait_for(_create(), finished)
+    stylization = wait_for(create(), finished)
     assert stylization.status == Stylization.Status.SUCCEEDED, stylization.error_traceback
     with Image.open(stylization.result.path) as result:
         assert result.format == "PNG"
@@ -59,11 +26,11 @@ def test_job_stores_a_png_of_the_requested_size_with_its_losses(rq_worker, empty
 
 
 def test_cancel_stops_a_running_job_between_steps(rq_worker, empty_queue):
-    stylization = wait_for(_create(LONG), running_with_progress)
+    stylization = wait_for(create(LONG), running_with_progress)
     assert stylization.preview, "previews are written while running"
     services.stylization_cancel(stylization=stylization)
     # The worker notices between two steps and moves on to the next job.
-    follower = wait_for(_create(), finished)
+    follower = wait_for(create(), finished)
     assert follower.status == Stylization.Status.SUCCEEDED
     stylization.refresh_from_db()
     assert stylization.status == Stylization.Status.CANCELLED
@@ -84,7 +51,7 @@ def test_a_failing_job_records_a_message_for_the_user_and_the_traceback(rq_worke
 
 
 def test_killed_worker_ends_as_failed_and_retry_works(rq_worker, worker_factory, empty_queue, settings):
-    stylization = wait_for(_create(LONG), running_with_progress)
+    stylization = wait_for(create(LONG), running_with_progress)
     rq_worker.kill()
     killed_at = time.monotonic()
 
@@ -98,7 +65,7 @@ def test_killed_worker_ends_as_failed_and_retry_works(rq_worker, worker_factory,
 
     # A new worker takes the retry. Keep the rerun short; the inputs are otherwise the same.
     worker_factory()
-    Stylization.objects.filter(pk=stylization.pk).update(params=services.params_to_json(TINY))
+    shorten(stylization)
     services.stylization_retry(stylization=stylization)
     stylization.refresh_from_db()
     assert stylization.status == Stylization.Status.QUEUED

@@ -1,17 +1,29 @@
-"""stylizer.worker: the worker refuses a device it does not know before taking any job."""
+"""stylizer.worker: the worker refuses a device it cannot use before taking any job."""
 
 import django_rq
 import pytest
+import torch
 from django.core.exceptions import ImproperlyConfigured
 
 from stylizer.worker import StylizerWorker
 
 
-def test_unknown_device_is_refused_naming_the_allowed_ones(settings):
-    settings.STYLIZER_DEVICE = "tpu"
+@pytest.mark.parametrize(
+    ("device", "message"),
+    [
+        ("tpu", "STYLIZER_DEVICE must be one of auto, cpu, cuda, mps, not 'tpu'"),
+        pytest.param(
+            "cuda",
+            "STYLIZER_DEVICE is 'cuda', but no CUDA GPU is available",
+            marks=pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU"),
+        ),
+    ],
+)
+def test_a_device_the_worker_cannot_use_is_refused_at_start(settings, device, message):
+    settings.STYLIZER_DEVICE = device
     queue = django_rq.get_queue(settings.RQ_QUEUE)
     worker = StylizerWorker([queue], connection=queue.connection)
-    with pytest.raises(ImproperlyConfigured, match="STYLIZER_DEVICE must be one of auto, cpu, cuda, mps, not 'tpu'"):
+    with pytest.raises(ImproperlyConfigured, match=message):
         worker.work(burst=True)
 
 
@@ -30,7 +42,8 @@ def test_torchvision_weights_setting_reaches_the_engine(settings, monkeypatch, t
     monkeypatch.setenv(WEIGHTS_ENV, "")  # so that the test's end restores the environment
     settings.STYLIZER_DEVICE = "cpu"
     settings.STYLIZER_TORCHVISION_WEIGHTS = str(tmp_path / "vgg19.pth")
+    monkeypatch.setattr(worker_module.torch, "set_num_threads", lambda threads: None)  # keep this process's
     queue = django_rq.get_queue(settings.RQ_QUEUE)
-    monkeypatch.setattr(worker_module.SimpleWorker, "work", lambda self, *args, **kwargs: True)
+    monkeypatch.setattr(worker_module.Worker, "work", lambda self, *args, **kwargs: True)
     StylizerWorker([queue], connection=queue.connection).work(burst=True)
     assert seen == [("cpu", str(tmp_path / "vgg19.pth"))]

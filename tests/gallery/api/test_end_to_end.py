@@ -30,11 +30,8 @@ def _small_jpeg(path, long_side=120) -> bytes:
 
 @pytest.fixture
 def own_worker(worker_factory):
-    """A worker for this test only, stopped after it: a worker left running would take the
-    jobs of later tests that expect their rows to stay queued."""
-    worker = worker_factory()
-    yield worker
-    worker.stop()
+    """A worker for this test only (worker_factory stops it after the test)."""
+    return worker_factory()
 
 
 def test_a_client_stylizes_a_photo_from_token_to_png(live_server, own_worker, empty_queue, shared_images):

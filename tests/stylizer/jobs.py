@@ -1,0 +1,53 @@
+"""Helpers for tests that run real jobs: create tiny stylizations and wait on their rows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from gallery import services
+from gallery.models import Stylization
+from stylizer.engine import StyleParams
+from tests.gallery.factories import make_photo, make_style, make_user
+
+TINY = StyleParams(size=64, steps=3)
+# Long enough to still be running when the test acts on it; never run to the end.
+LONG = StyleParams(size=64, steps=5000)
+JOB_WAIT = 90
+
+
+def create(params: StyleParams = TINY, user=None) -> Stylization:
+    user = user or make_user()
+    return services.stylization_create(
+        owner=user, photo=make_photo(user, size=(80, 60)), styles=[(make_style(), 1.0)], params=params
+    )
+
+
+def wait_for(stylization: Stylization, done: Callable[[Stylization], bool], timeout: float = JOB_WAIT) -> Stylization:
+    """Poll the row (straight from the database) until `done(row)`; fail after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stylization.refresh_from_db()
+        if done(stylization):
+            stylization.refresh_from_db()  # `done` may have changed the row (reads settle stale rows)
+            return stylization
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out; row is {stylization.status} at step {stylization.step}")
+        time.sleep(0.1)
+
+
+def finished(stylization: Stylization) -> bool:
+    return stylization.status in Stylization.FINISHED_STATUSES
+
+
+def running(stylization: Stylization) -> bool:
+    return stylization.status == Stylization.Status.RUNNING
+
+
+def running_with_progress(stylization: Stylization) -> bool:
+    return stylization.status == Stylization.Status.RUNNING and stylization.step >= 1
+
+
+def shorten(stylization: Stylization, params: StyleParams = TINY) -> None:
+    """Make the next attempt quick (the inputs are otherwise the same)."""
+    Stylization.objects.filter(pk=stylization.pk).update(params=services.params_to_json(params))
