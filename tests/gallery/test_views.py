@@ -1,4 +1,4 @@
-"""The pages, through Django's test client: what a user sees and what strangers cannot."""
+"""The pages, through Django's test client: what a user sees (what other users cannot: test_two_users.py)."""
 
 import io
 import time
@@ -29,24 +29,6 @@ def _stylization(owner) -> Stylization:
     return services.stylization_create(
         owner=owner, photo=make_photo(owner), styles=[(make_style(), 1.0)], params=StyleParams(size=64, steps=3)
     )
-
-
-def _image_urls(stylization: Stylization) -> list[str]:
-    return [
-        reverse("gallery:photo_image", args=[stylization.photo_id]),
-        reverse("gallery:photo_thumbnail", args=[stylization.photo_id]),
-        reverse("gallery:stylization_preview", args=[stylization.pk]),
-        reverse("gallery:stylization_result", args=[stylization.pk]),
-    ]
-
-
-def _page_urls(stylization: Stylization) -> list[str]:
-    return [
-        reverse("gallery:stylization_detail", args=[stylization.pk]),
-        reverse("gallery:stylization_status", args=[stylization.pk]),
-        reverse("gallery:stylization_delete", args=[stylization.pk]),
-        reverse("gallery:photo_delete", args=[stylization.photo_id]),
-    ]
 
 
 # Accounts ----------------------------------------------------------------------------
@@ -233,24 +215,6 @@ def test_failed_result_page_shows_the_message(user_client, idle_queue):
     page = user_client.get(stylization.get_absolute_url()).content.decode()
     assert errors.WORKER_LOST.replace("'", "&#x27;") in page
     assert "Traceback (staff only)" not in page
-
-
-@pytest.mark.django_db(transaction=True)
-def test_other_users_get_404_for_pages_and_images(client, idle_queue):
-    stylization = _stylization(make_user())
-    client.force_login(make_user())
-    for url in _page_urls(stylization) + _image_urls(stylization):
-        assert client.get(url).status_code == 404, url
-    assert client.post(reverse("gallery:stylization_cancel", args=[stylization.pk])).status_code == 404
-    assert client.post(reverse("gallery:stylization_delete", args=[stylization.pk])).status_code == 404
-    assert Stylization.objects.filter(pk=stylization.pk, status="queued").exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_anonymous_visitors_cannot_fetch_images(client, idle_queue):
-    stylization = _stylization(make_user())
-    for url in _image_urls(stylization):
-        assert client.get(url).status_code in (302, 404), url
 
 
 # The whole path, with a real worker --------------------------------------------------

@@ -250,25 +250,3 @@ def test_cancel_then_retry_then_delete(alice, as_alice, empty_queue):
 
     assert as_alice.delete(f"{URL}{stylization.pk}/").status_code == 204
     assert not Stylization.objects.filter(pk=stylization.pk).exists()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("method", "suffix"),
-    [
-        ("get", ""),
-        ("delete", ""),
-        ("post", "cancel/"),
-        ("post", "retry/"),
-        ("get", "result/"),
-        ("get", "preview/"),
-    ],
-)
-def test_someone_elses_stylization_is_404_for_every_action(alice, as_bob, method, suffix):
-    stylization = make_stylization(alice, status=Status.SUCCEEDED)
-    response = getattr(as_bob, method)(f"{URL}{stylization.pk}/{suffix}")
-    assert response.status_code == 404
-    assert response.json()["code"] == "not_found"
-    stylization.refresh_from_db()
-    assert stylization.status == Status.SUCCEEDED
-    assert str(stylization.pk) not in {item["id"] for item in as_bob.get(URL).json()["results"]}
