@@ -25,6 +25,16 @@ from gallery.models import Stylization
 GALLERY_PAGE_SIZE = 12
 
 
+# Every image response: the browser takes the Content-Type as sent (no sniffing the bytes
+# for a page), and an image opened on its own is a sandboxed document that runs and loads
+# nothing (inline styles only: browsers style their image viewer with them).
+# SecurityMiddleware adds nosniff too; set here, images keep it whatever the settings say.
+IMAGE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+}
+
+
 def _image(field: FieldFile, *, download_name: str | None = None) -> FileResponse:
     if not field:
         raise Http404("No image yet.")
@@ -34,6 +44,8 @@ def _image(field: FieldFile, *, download_name: str | None = None) -> FileRespons
         raise Http404("The image file is missing.") from exc
     response = FileResponse(handle, as_attachment=download_name is not None, filename=download_name or "")
     response["Cache-Control"] = "private, max-age=3600"
+    for header, value in IMAGE_HEADERS.items():
+        response[header] = value
     return response
 
 

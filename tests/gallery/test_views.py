@@ -12,7 +12,15 @@ from PIL import Image
 from gallery import errors, services
 from gallery.models import Photo, Style, Stylization
 from stylizer.engine import StyleParams
-from tests.gallery.factories import image_bytes, make_photo, make_style, make_user, upload
+from tests.gallery.factories import (
+    image_bytes,
+    make_finished_stylization,
+    make_photo,
+    make_style,
+    make_user,
+    upload,
+)
+from tests.gallery.responses import assert_served_as_an_image_only
 
 PASSWORD = "s3cret-pass-123"
 
@@ -128,6 +136,18 @@ def test_bad_upload_shows_the_message_and_saves_nothing(user_client):
     assert response.status_code == 400
     assert errors.NOT_AN_IMAGE.format(name="notes.jpg") in response.content.decode()
     assert not Photo.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_image_page_is_sent_as_its_type_with_nosniff(user_client):
+    stylization = make_finished_stylization(user_client.user)
+    urls = _image_urls(stylization) + [
+        reverse("gallery:style_image", args=[stylization.styles.get().pk]),
+        reverse("gallery:style_thumbnail", args=[stylization.styles.get().pk]),
+        reverse("gallery:stylization_result", args=[stylization.pk]) + "?download=1",
+    ]
+    for url in urls:
+        assert_served_as_an_image_only(user_client.get(url))
 
 
 @pytest.mark.django_db
