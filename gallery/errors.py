@@ -13,6 +13,12 @@ UNSUPPORTED_FORMAT = "{name}: {format} images are not supported; upload a JPEG, 
 FILE_TOO_LARGE = "{name}: the file is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB."
 TOO_MANY_PIXELS = "{name}: the image is {megapixels:.0f} megapixels; the limit is {limit_megapixels:.0f} megapixels."
 IMAGE_UNREADABLE = "{name}: the image could not be read ({reason})."
+EMPTY_FILE = "{name}: the file is empty (0 bytes); choose the image file again."
+SVG_NOT_SUPPORTED = "{name}: SVG drawings are not supported; upload a JPEG, PNG or WebP image."
+HTML_IN_IMAGE = (
+    "{name}: the file carries web page code (HTML or script) besides the picture; "
+    "save the picture again from an image editor and upload that."
+)
 
 # Stylizations.
 NO_STYLES = "Choose at least one style."

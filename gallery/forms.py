@@ -39,24 +39,25 @@ class SignUpForm(UserCreationForm):
         fields = ("username",)
 
 
-def _file_input() -> forms.ClearableFileInput:
-    return forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})
+def image_file_field(**kwargs) -> forms.FileField:
+    """An upload field checked by `images.clean_upload` (an empty file too: its message names the file)."""
+    widget = forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})
+    return forms.FileField(widget=widget, allow_empty_file=True, **kwargs)
 
 
 class PhotoUploadForm(forms.Form):
-    image = forms.FileField(label="Photo", widget=_file_input(), help_text="JPEG, PNG or WebP.")
+    image = image_file_field(label="Photo", help_text="JPEG, PNG or WebP.")
 
 
 class StylizationForm(forms.Form):
     photo = forms.ModelChoiceField(queryset=Photo.objects.none(), required=False, widget=forms.RadioSelect)
-    photo_file = forms.FileField(label="…or upload a new photo", required=False, widget=_file_input())
+    photo_file = image_file_field(label="…or upload a new photo", required=False)
     styles = forms.ModelMultipleChoiceField(
         queryset=Style.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    style_file = forms.FileField(
+    style_file = image_file_field(
         label="…or use your own style image",
         required=False,
-        widget=_file_input(),
         help_text="Private to you; it never appears in the catalogue.",
     )
     style_file_weight = forms.FloatField(initial=1.0, min_value=0.05, max_value=1.0, required=False)
