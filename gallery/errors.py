@@ -7,6 +7,8 @@ status code (`http_status`). Tests name the message constants instead of retypin
 
 from __future__ import annotations
 
+from django.http.multipartparser import MultiPartParserError
+
 # Uploads (raised as ValidationError on the "file"/"image" field).
 NOT_AN_IMAGE = "{name}: this file is not a JPEG, PNG or WebP image."
 UNSUPPORTED_FORMAT = "{name}: {format} images are not supported; upload a JPEG, PNG or WebP image."
@@ -19,6 +21,14 @@ HTML_IN_IMAGE = (
     "{name}: the file carries web page code (HTML or script) besides the picture; "
     "save the picture again from an image editor and upload that."
 )
+UNSAFE_FILE_NAME = "{name}: file names may not contain folders or '..'; rename the file and upload it again."
+
+# Requests (pages answer with our own error pages, the API in its error shape).
+REQUEST_TOO_LARGE = (
+    "The upload is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB in one request "
+    "and {file_limit_mb:.0f} MB per image."
+)
+BAD_REQUEST = "The request could not be read."
 
 # Stylizations.
 NO_STYLES = "Choose at least one style."
@@ -74,3 +84,15 @@ class InvalidTransition(GalleryError):
 
     http_status = 409
     code = "invalid_state"
+
+
+class UnsafeFileName(MultiPartParserError):
+    """An upload's file name holds a folder path or `..` (nstsite.http.StrictMultiPartParser).
+
+    Raised while the request body is parsed, before any view runs: pages answer 400 with
+    the message (nstsite.views.bad_request), the API a 400 in its error shape.
+    """
+
+    def __init__(self, name: str):
+        super().__init__(UNSAFE_FILE_NAME.format(name=name))
+        self.name = name

@@ -39,10 +39,27 @@ class SignUpForm(UserCreationForm):
         fields = ("username",)
 
 
+class ImageFileInput(forms.ClearableFileInput):
+    """A file input for one image: offers the formats we take, and carries the per-file limit
+    and its message so that `gallery/uploads.js` refuses a too-large file before it is sent
+    (a user should not wait for a 50 MB upload to be refused). The server checks it again."""
+
+    class Media:
+        js = ["gallery/uploads.js"]
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        # Read at render time, so the limit shown is the one in force.
+        return {
+            **super().build_attrs(base_attrs, extra_attrs),
+            "accept": images.ACCEPT_ATTRIBUTE,
+            "data-max-bytes": settings.UPLOAD_MAX_BYTES,
+            "data-too-large-message": errors.FILE_TOO_LARGE,
+        }
+
+
 def image_file_field(**kwargs) -> forms.FileField:
     """An upload field checked by `images.clean_upload` (an empty file too: its message names the file)."""
-    widget = forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})
-    return forms.FileField(widget=widget, allow_empty_file=True, **kwargs)
+    return forms.FileField(widget=ImageFileInput, allow_empty_file=True, **kwargs)
 
 
 class PhotoUploadForm(forms.Form):

@@ -51,8 +51,12 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads request.POST (CsrfViewMiddleware does): see nstsite.middleware.
+    "nstsite.middleware.StrictFileNamesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the user is known, so the 413 page shows the signed-in site; reads no body.
+    "nstsite.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -148,6 +152,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "gallery.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "gallery.api.exceptions.exception_handler",
+    # Uploads refuse file names with folders (nstsite.http.StrictMultiPartParser).
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "gallery.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("API_RATE_AUTH", default="20/minute"),
         "uploads": env.str("API_RATE_UPLOADS", default="60/hour"),
@@ -169,6 +179,11 @@ SPECTACULAR_SETTINGS = {
 # Uploads. A photo above either limit is refused with a message naming the limit.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+# A whole request body: the create form carries two images (photo and style) and its fields.
+# Larger is refused with 413 before it is read (nstsite.middleware.RequestSizeLimitMiddleware).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=2 * UPLOAD_MAX_BYTES + 1024 * 1024)
+if REQUEST_MAX_BYTES < UPLOAD_MAX_BYTES:
+    raise ImproperlyConfigured("REQUEST_MAX_BYTES must be at least UPLOAD_MAX_BYTES (one image must fit).")
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

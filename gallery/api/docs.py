@@ -61,6 +61,18 @@ _ERRORS: dict[int, tuple[str, list[OpenApiExample]]] = {
             )
         ],
     ),
+    413: (
+        "The request body is larger than REQUEST_MAX_BYTES; refused before it is read.",
+        [
+            OpenApiExample(
+                "Request too large",
+                body(
+                    code="request_too_large",
+                    detail=errors.REQUEST_TOO_LARGE.format(size_mb=64.0, limit_mb=41, file_limit_mb=20),
+                ),
+            )
+        ],
+    ),
     429: (
         "Too many requests (`throttled`, with `Retry-After` in seconds), or too many stylizations "
         "queued or running at once (`job_limit`).",

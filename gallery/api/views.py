@@ -13,7 +13,7 @@ from rest_framework import status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -25,6 +25,7 @@ from gallery import views as pages
 from gallery.api import serializers
 from gallery.api.docs import ID_PARAMETER, IMAGE_RESPONSES, error_responses
 from gallery.api.negotiation import ImageNegotiation
+from gallery.api.parsers import MultiPartParser
 from gallery.api.permissions import IsStaffOrReadOnly
 from gallery.api.throttling import ScopedThrottle, ThrottledActionsMixin
 
@@ -130,7 +131,7 @@ class NotFoundView(APIView):
     create=extend_schema(
         summary="Add a curated style (staff)",
         request={"multipart/form-data": serializers.StyleWriteSerializer},
-        responses={201: serializers.StyleSerializer, **error_responses(400, 401, 403, 415)},
+        responses={201: serializers.StyleSerializer, **error_responses(400, 401, 403, 413, 415)},
     ),
     partial_update=extend_schema(
         summary="Change a style (staff)",
@@ -141,7 +142,7 @@ class NotFoundView(APIView):
             "application/json": serializers.StyleWriteSerializer,
             "multipart/form-data": serializers.StyleWriteSerializer,
         },
-        responses={200: serializers.StyleSerializer, **error_responses(400, 401, 403, 404, 415)},
+        responses={200: serializers.StyleSerializer, **error_responses(400, 401, 403, 404, 413, 415)},
     ),
     destroy=extend_schema(
         summary="Deactivate a style (staff)",
@@ -214,10 +215,12 @@ class StyleViewSet(GenericViewSet):
     create=extend_schema(
         summary="Upload a photo",
         description="Multipart upload of one JPEG, PNG or WebP image. It is stored upright (EXIF orientation "
-        "applied) and without metadata such as GPS; files over the size or pixel limit are refused with "
-        "a message naming the limit.",
+        "applied), re-encoded from its pixels and without metadata such as GPS. Refused with a 400 whose "
+        "message names the file: an empty file, one over the size or pixel limit, any other format "
+        "(SVG, PSD, GIF, HTML...), a truncated image, an image that also carries HTML or script, and a "
+        "file name with folders or `..` (`parse_error`). A body over REQUEST_MAX_BYTES is a 413.",
         request={"multipart/form-data": serializers.PhotoUploadSerializer},
-        responses={201: serializers.PhotoSerializer, **error_responses(400, 401, 415, 429)},
+        responses={201: serializers.PhotoSerializer, **error_responses(400, 401, 413, 415, 429)},
     ),
     destroy=extend_schema(
         summary="Delete a photo",
