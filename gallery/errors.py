@@ -29,6 +29,7 @@ REQUEST_TOO_LARGE = (
     "and {file_limit_mb:.0f} MB per image."
 )
 BAD_REQUEST = "The request could not be read."
+LOGIN_LOCKED = "Too many failed log-ins for this account from your address. Log-in is locked; try again in {wait}."
 
 # Stylizations.
 NO_STYLES = "Choose at least one style."

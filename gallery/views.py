@@ -75,7 +75,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user)
+        # Named, as there are two backends (the login lock's and the model's); no password check here.
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}! Upload a photo to begin.")
         return redirect("gallery:stylization_create")
     return render(request, "registration/signup.html", {"form": form})

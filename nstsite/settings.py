@@ -5,6 +5,7 @@ Local development needs nothing set: SQLite file, an embedded Redis (see
 SECRET_KEY, or the site refuses to start. The README has the full table.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
+    "axes",
     "gallery",
     "stylizer",
 ]
@@ -59,6 +61,8 @@ MIDDLEWARE = [
     "nstsite.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked log-in into nstsite.views.login_locked.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "nstsite.urls"
@@ -99,6 +103,39 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Client address. Behind N reverse proxies that append to X-Forwarded-For, set
+# TRUSTED_PROXY_COUNT=N; otherwise REMOTE_ADDR is the client, and the header (which anyone
+# can write) is ignored, so a forged one neither dodges the login lock nor the rate limits.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 (no proxy) or the number of proxies in front.")
+
+# Login throttling (django-axes), shared by the site's log-in, the admin's and the API's
+# token endpoint: LOGIN_FAILURE_LIMIT failures lock for LOGIN_COOLOFF_MINUTES, counted from
+# the last failure; a successful log-in clears the count. Locked by the pair (username,
+# client address): by username alone anyone could lock any user out, and by address alone
+# one person's typos would lock out everyone behind the same office or mobile network.
+# Guessing many usernames from one address is held back by the API's per-address rate
+# limit (API_RATE_AUTH) on the token endpoint. Attempts during a lock are refused without
+# extending it, so "try again in N minutes" holds. Staff can lift a lock in the admin
+# (Axes > Access attempts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT must be at least 1 and LOGIN_COOLOFF_MINUTES more than 0.")
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "nstsite.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "nstsite.views.login_locked"
+# Only failures are kept (to count them), not a record of every successful log-in.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every manage.py command
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -158,6 +195,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "gallery.api.parsers.MultiPartParser",
     ],
+    # Rate limits per address count the same client as the login lock (nstsite.http.client_ip);
+    # DRF's default would believe any X-Forwarded-For.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("API_RATE_AUTH", default="20/minute"),
         "uploads": env.str("API_RATE_UPLOADS", default="60/hour"),
@@ -207,6 +247,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every successful log-in at INFO; failures and lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 if not DEBUG:

@@ -3,15 +3,22 @@ for requests under /api/.
 
 - 400 `bad_request` (handler400): the reason when it is ours to tell (an unsafe file name).
 - 413 `request_too_large` (from nstsite.middleware.RequestSizeLimitMiddleware).
+- 429 `login_locked` (django-axes' AXES_LOCKOUT_CALLABLE): log-in is locked, and until when.
 """
 
 from __future__ import annotations
 
+import math
+
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import requires_csrf_token
 
@@ -52,3 +59,24 @@ def request_too_large(request: HttpRequest, *, size: int) -> HttpResponse:
         file_limit_mb=settings.UPLOAD_MAX_BYTES / 2**20,
     )
     return _error(request, status=413, code="request_too_large", title="That upload is too large", message=message)
+
+
+def login_locked(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
+    """Too many failed log-ins: the page (site or admin log-in) or the token endpoint says so, with Retry-After."""
+    seconds = _seconds_locked(request, credentials)
+    minutes = math.ceil(seconds / 60)
+    wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    response = _error(
+        request, status=429, code="login_locked", title="Log-in locked", message=errors.LOGIN_LOCKED.format(wait=wait)
+    )
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def _seconds_locked(request: HttpRequest, credentials: dict | None) -> int:
+    """Seconds until the lock ends: the cool-off counts from the last failure that counted."""
+    cool_off = get_cool_off(request)
+    attempts = AxesProxyHandler.get_implementation().get_user_attempts(request, credentials)
+    times = [when for found in attempts if (when := found.aggregate(last=Max("attempt_time"))["last"])]
+    ends = max(times, default=timezone.now()) + cool_off
+    return max(1, math.ceil((ends - timezone.now()).total_seconds()))

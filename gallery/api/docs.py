@@ -74,13 +74,17 @@ _ERRORS: dict[int, tuple[str, list[OpenApiExample]]] = {
         ],
     ),
     429: (
-        "Too many requests (`throttled`, with `Retry-After` in seconds), or too many stylizations "
-        "queued or running at once (`job_limit`).",
+        "Too many requests (`throttled`, with `Retry-After` in seconds), too many stylizations "
+        "queued or running at once (`job_limit`), or too many failed log-ins for this username "
+        "from this address (`login_locked`, with `Retry-After`).",
         [
             OpenApiExample(
                 "Throttled", body(code="throttled", detail="Request was throttled. Expected available in 59 seconds.")
             ),
             OpenApiExample("Job limit", body(code="job_limit", detail=errors.JOB_LIMIT.format(limit=3))),
+            OpenApiExample(
+                "Log-in locked", body(code="login_locked", detail=errors.LOGIN_LOCKED.format(wait="15 minutes"))
+            ),
         ],
     ),
     503: (

@@ -66,7 +66,9 @@ class TokenView(APIView):
         operation_id="auth_token_obtain",
         summary="Obtain your API token",
         description="Exchange a username and password for the user's token (the same one until revoked). "
-        "Send it on every request as `Authorization: Token <token>`.",
+        "Send it on every request as `Authorization: Token <token>`. Failed attempts count together with "
+        "the site's and the admin's log-in: after too many for one username from one address, log-in is "
+        "locked for a cool-off (429 `login_locked`, with `Retry-After`), even with the right password.",
         request=AuthTokenSerializer,
         responses={200: serializers.TokenSerializer, **error_responses(400, 415, 429)},
         auth=[],
@@ -76,7 +78,10 @@ class TokenView(APIView):
         ],
     )
     def post(self, request):
-        credentials = AuthTokenSerializer(data=request.data, context={"request": request})
+        # The Django request, not DRF's wrapper: the login lock (django-axes) marks the request
+        # it is given, and AxesMiddleware, which answers 429, only sees Django's. So failures
+        # here count with the site's and the admin's log-ins, and a locked pair is refused.
+        credentials = AuthTokenSerializer(data=request.data, context={"request": request._request})
         credentials.is_valid(raise_exception=True)
         token = services.auth_token_get_or_create(user=credentials.validated_data["user"])
         return Response(serializers.TokenSerializer(token).data)

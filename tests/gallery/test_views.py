@@ -81,7 +81,7 @@ def test_log_in_log_out_and_change_password(client):
     assert response.status_code == 302
     client.post(reverse("logout"))
     assert client.get(reverse("gallery:stylization_list")).status_code == 302
-    assert client.login(username="grace", password="Another-Secret-7")
+    assert client.post(reverse("login"), {"username": "grace", "password": "Another-Secret-7"}).status_code == 302
 
 
 @pytest.mark.django_db

@@ -1,15 +1,17 @@
 """Reading requests (nstsite.http): an upload's file name with folders is a clear 400 with
-nothing written anywhere, on the pages and in the API."""
+nothing written anywhere, on the pages and in the API; and who the client is."""
 
 import html
 import uuid
 from pathlib import Path
 
 import pytest
+from django.test import RequestFactory
 from django.urls import reverse
 
 from gallery import errors
 from gallery.models import Photo, Stylization
+from nstsite.http import client_ip
 from tests.gallery.api.conftest import token_client
 from tests.gallery.factories import image_bytes, make_style, make_user
 
@@ -123,3 +125,30 @@ def test_the_same_hand_made_upload_with_a_plain_name_is_stored(user_client, medi
     assert api.status_code == 201
     assert sorted(Photo.objects.values_list("original_name", flat=True)) == ["beach.jpg", "holiday.jpg"]
     assert len(media_root_files()) == 4  # image and thumbnail of each
+
+
+# The client's address ------------------------------------------------------------------
+
+
+def _request(remote="10.0.0.9", forwarded=None):
+    extra = {"REMOTE_ADDR": remote} | ({"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {})
+    return RequestFactory().get("/", **extra)
+
+
+def test_without_trusted_proxies_a_forwarded_address_is_ignored(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(_request(forwarded="203.0.113.7")) == "10.0.0.9"
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "client"),
+    [
+        (1, "198.51.100.1, 203.0.113.7", "203.0.113.7"),  # the left part is the client's own claim
+        (2, "198.51.100.1, 203.0.113.7, 10.0.0.2", "203.0.113.7"),
+        (1, "not-an-address", "10.0.0.9"),
+        (1, "", "10.0.0.9"),
+    ],
+)
+def test_behind_trusted_proxies_the_address_they_saw_is_the_client(settings, proxies, forwarded, client):
+    settings.TRUSTED_PROXY_COUNT = proxies
+    assert client_ip(_request(forwarded=forwarded)) == client
