@@ -29,6 +29,7 @@ REQUEST_TOO_LARGE = (
     "and {file_limit_mb:.0f} MB per image."
 )
 BAD_REQUEST = "The request could not be read."
+CSRF_FAILED = "Nothing was changed: this form had expired or came from another site. Reload the page and try again."
 LOGIN_LOCKED = "Too many failed log-ins for this account from your address. Log-in is locked; try again in {wait}."
 
 # Stylizations.

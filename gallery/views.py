@@ -79,7 +79,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}! Upload a photo to begin.")
         return redirect("gallery:stylization_create")
-    return render(request, "registration/signup.html", {"form": form})
+    status = 400 if form.errors else 200
+    return render(request, "registration/signup.html", {"form": form}, status=status)
 
 
 # Home --------------------------------------------------------------------------------

@@ -103,6 +103,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "login"
+# A form sent without its CSRF token (expired page, another site) gets our own 403 page.
+CSRF_FAILURE_VIEW = "nstsite.views.csrf_failure"
 
 # Client address. Behind N reverse proxies that append to X-Forwarded-For, set
 # TRUSTED_PROXY_COUNT=N; otherwise REMOTE_ADDR is the client, and the header (which anyone

@@ -2,6 +2,7 @@
 for requests under /api/.
 
 - 400 `bad_request` (handler400): the reason when it is ours to tell (an unsafe file name).
+- 403 `csrf_failure` (CSRF_FAILURE_VIEW): nothing was changed; reload and try again.
 - 413 `request_too_large` (from nstsite.middleware.RequestSizeLimitMiddleware).
 - 429 `login_locked` (django-axes' AXES_LOCKOUT_CALLABLE): log-in is locked, and until when.
 """
@@ -50,6 +51,10 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     # Only our own messages are shown; others may say more than a stranger should read.
     message = str(exception) if isinstance(exception, errors.UnsafeFileName) else errors.BAD_REQUEST
     return _error(request, status=400, code="parse_error", title="That request could not be used", message=message)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(request, status=403, code="csrf_failed", title="Please try again", message=errors.CSRF_FAILED)
 
 
 def request_too_large(request: HttpRequest, *, size: int) -> HttpResponse:

@@ -1,10 +1,12 @@
 """The pages, through Django's test client: what a user sees and what strangers cannot."""
 
+import html
 import io
 import time
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.db import transaction
 from django.urls import reverse
 from PIL import Image
@@ -68,6 +70,16 @@ def test_sign_up_logs_the_new_user_in(client):
     assert response.status_code == 302
     assert User.objects.filter(username="ada").exists()
     assert client.get(reverse("gallery:stylization_list")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_sign_up_refuses_a_common_password_and_creates_no_one(client):
+    form = {"username": "ada", "password1": "password123", "password2": "password123"}
+    response = client.post(reverse("signup"), form)
+    assert response.status_code == 400
+    assert html.escape(CommonPasswordValidator().get_error_message()) in response.content.decode()
+    assert not User.objects.filter(username="ada").exists()
+    assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.django_db
