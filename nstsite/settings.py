@@ -2,7 +2,8 @@
 
 Local development needs nothing set: SQLite file, an embedded Redis (see
 `nstsite.embedded_redis`) and DEBUG on. Production sets DEBUG=false and must then set
-SECRET_KEY, or the site refuses to start. The README has the full table.
+SECRET_KEY and ALLOWED_HOSTS, or the site refuses to start; its HTTPS settings then default
+to the strict ones `manage.py check --deploy` asks for. The README has the full table.
 """
 
 from datetime import timedelta
@@ -25,6 +26,12 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+if not ALLOWED_HOSTS:
+    # Django would answer every request 400 without saying why.
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must be set when DEBUG is false: the comma-separated host names the site is served at, "
+        "e.g. nst.example.com."
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Runtime files of the local stack (embedded Redis socket, worker pid files).
@@ -254,6 +261,17 @@ LOGGING = {
 }
 
 if not DEBUG:
+    # HTTPS only, behind a TLS proxy that sets X-Forwarded-Proto (and must strip a client's).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    # HSTS: browsers that saw the site once use only HTTPS for it, for a year.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading is the domain owner's call: once the header says "preload", anyone may
+    # submit the domain to the browsers' built-in list, which covers every subdomain and
+    # takes months to leave. So it is off unless asked for, and the deploy check's
+    # reminder about it (security.W021) is silenced only while it is off on purpose.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
