@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from gallery import errors, images, services
+from gallery.forms import image_file_field
 from gallery.models import Photo, Style, Stylization, StylizationStyle
 
 admin.site.site_header = "nstsite administration"
@@ -29,9 +30,7 @@ class StyleAdminForm(forms.ModelForm):
     """The image is validated and cleaned by the style services, not by ImageField."""
 
     # Not named "image": the admin would then assign the raw upload to the model field.
-    image_file = forms.FileField(
-        label="Image", required=False, widget=forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})
-    )
+    image_file = image_file_field(label="Image", required=False)
 
     class Meta:
         model = Style

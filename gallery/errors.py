@@ -7,12 +7,30 @@ status code (`http_status`). Tests name the message constants instead of retypin
 
 from __future__ import annotations
 
+from django.http.multipartparser import MultiPartParserError
+
 # Uploads (raised as ValidationError on the "file"/"image" field).
 NOT_AN_IMAGE = "{name}: this file is not a JPEG, PNG or WebP image."
 UNSUPPORTED_FORMAT = "{name}: {format} images are not supported; upload a JPEG, PNG or WebP image."
 FILE_TOO_LARGE = "{name}: the file is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB."
 TOO_MANY_PIXELS = "{name}: the image is {megapixels:.0f} megapixels; the limit is {limit_megapixels:.0f} megapixels."
 IMAGE_UNREADABLE = "{name}: the image could not be read ({reason})."
+EMPTY_FILE = "{name}: the file is empty (0 bytes); choose the image file again."
+SVG_NOT_SUPPORTED = "{name}: SVG drawings are not supported; upload a JPEG, PNG or WebP image."
+HTML_IN_IMAGE = (
+    "{name}: the file carries web page code (HTML or script) besides the picture; "
+    "save the picture again from an image editor and upload that."
+)
+UNSAFE_FILE_NAME = "{name}: file names may not contain folders or '..'; rename the file and upload it again."
+
+# Requests (pages answer with our own error pages, the API in its error shape).
+REQUEST_TOO_LARGE = (
+    "The upload is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB in one request "
+    "and {file_limit_mb:.0f} MB per image."
+)
+BAD_REQUEST = "The request could not be read."
+CSRF_FAILED = "Nothing was changed: this form had expired or came from another site. Reload the page and try again."
+LOGIN_LOCKED = "Too many failed log-ins for this account from your address. Log-in is locked; try again in {wait}."
 
 # Stylizations.
 NO_STYLES = "Choose at least one style."
@@ -87,3 +105,15 @@ class IdempotencyKeyReused(GalleryError):
 
     def __init__(self) -> None:
         super().__init__(IDEMPOTENCY_KEY_REUSED)
+
+
+class UnsafeFileName(MultiPartParserError):
+    """An upload's file name holds a folder path or `..` (nstsite.http.StrictMultiPartParser).
+
+    Raised while the request body is parsed, before any view runs: pages answer 400 with
+    the message (nstsite.views.bad_request), the API a 400 in its error shape.
+    """
+
+    def __init__(self, name: str):
+        super().__init__(UNSAFE_FILE_NAME.format(name=name))
+        self.name = name

@@ -41,24 +41,42 @@ class SignUpForm(UserCreationForm):
         fields = ("username",)
 
 
-def _file_input() -> forms.ClearableFileInput:
-    return forms.ClearableFileInput(attrs={"accept": images.ACCEPT_ATTRIBUTE})
+class ImageFileInput(forms.ClearableFileInput):
+    """A file input for one image: offers the formats we take, and carries the per-file limit
+    and its message so that `gallery/uploads.js` refuses a too-large file before it is sent
+    (a user should not wait for a 50 MB upload to be refused). The server checks it again."""
+
+    class Media:
+        js = ["gallery/uploads.js"]
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        # Read at render time, so the limit shown is the one in force.
+        return {
+            **super().build_attrs(base_attrs, extra_attrs),
+            "accept": images.ACCEPT_ATTRIBUTE,
+            "data-max-bytes": settings.UPLOAD_MAX_BYTES,
+            "data-too-large-message": errors.FILE_TOO_LARGE,
+        }
+
+
+def image_file_field(**kwargs) -> forms.FileField:
+    """An upload field checked by `images.clean_upload` (an empty file too: its message names the file)."""
+    return forms.FileField(widget=ImageFileInput, allow_empty_file=True, **kwargs)
 
 
 class PhotoUploadForm(forms.Form):
-    image = forms.FileField(label="Photo", widget=_file_input(), help_text="JPEG, PNG or WebP.")
+    image = image_file_field(label="Photo", help_text="JPEG, PNG or WebP.")
 
 
 class StylizationForm(forms.Form):
     photo = forms.ModelChoiceField(queryset=Photo.objects.none(), required=False, widget=forms.RadioSelect)
-    photo_file = forms.FileField(label="…or upload a new photo", required=False, widget=_file_input())
+    photo_file = image_file_field(label="…or upload a new photo", required=False)
     styles = forms.ModelMultipleChoiceField(
         queryset=Style.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    style_file = forms.FileField(
+    style_file = image_file_field(
         label="…or use your own style image",
         required=False,
-        widget=_file_input(),
         help_text="Private to you; it never appears in the catalogue.",
     )
     style_file_weight = forms.FloatField(initial=1.0, min_value=0.05, max_value=1.0, required=False)

@@ -2,8 +2,13 @@
 
 Uploads are decoded once, checked against the size and pixel limits *before* the pixels
 are decoded (so a decompression bomb costs nothing), turned upright by their EXIF
-orientation, and re-encoded from pixels only: EXIF (GPS, camera, time), XMP, ICC and
-text chunks never reach the disk.
+orientation, and re-encoded from pixels only: EXIF (GPS, camera, time), XMP, ICC, text
+chunks, comments and anything appended after the image never reach the disk.
+
+Refused, each with a message naming the file: an empty file, one over UPLOAD_MAX_BYTES,
+anything that is not a JPEG, PNG or WebP (an SVG gets its own message; PSD, GIF, TIFF...
+are named), too many pixels, truncated or damaged data, and an image that also carries
+HTML or script (a polyglot, see `_HTML_IN_TEXT` and `_HTML_IN_BYTES`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,47 @@ ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "png"}
 ACCEPT_ATTRIBUTE = "image/jpeg,image/png,image/webp"
 THUMBNAIL_SIDE = 480
 JPEG_QUALITY = 92
+
+# Polyglots: a file that decodes as an image and also holds HTML, which a browser that
+# sniffed it as a page would run. We never store the upload's bytes (only re-encoded
+# pixels) and serve images with nosniff and a sandboxing CSP, so this is defence in depth
+# and a clear answer, not the only guard. HTML hides where an image carries text or
+# ignores bytes: PNG text chunks (tEXt, zTXt, iTXt), JPEG comments, metadata, and bytes
+# appended after the end marker (IEND, EOI).
+#
+# 1. Text Pillow decoded from the file (PNG text chunks, also compressed ones; JPEG
+#    comments): short, written by people or tools, so any of these tags is refused.
+_HTML_IN_TEXT = re.compile(
+    rb"<(?:!doctype|html|head|body|script|iframe|object|embed|svg|img|form|meta|style)[\s/>]|javascript:",
+    re.IGNORECASE,
+)
+# 2. The raw bytes (uncompressed text chunks, comments, EXIF strings, anything appended):
+#    compressed pixel data is close to random bytes, so only long markers, each followed by
+#    a byte that ends a tag name. On random bytes a marker matches at a given offset with
+#    probability (1/256 per symbol) x (2/256 per letter, either case) x (8/256 for the
+#    end-of-name byte: whitespace, "/" or ">"):
+#      <script, <iframe, <object: 1/256 x (2/256)^6 x 8/256 = 2.8e-17 each
+#      javascript: (2/256)^10 x 1/256 = 3.3e-24;  <!doctype html: below 1e-30
+#    about 8.4e-17 per byte in all: a 20 MB upload (2.1e7 offsets) is refused by chance
+#    with probability 1.8e-9, one in about 570 million. Four-letter tags would not do
+#    here: <html or <body alone is 4.6e-13 per byte (one in 100,000 uploads of 20 MB),
+#    <svg 5.8e-11 (one in 800); that is why they are looked for only in decoded text.
+#    (Two patterns: one starting with "<" is searched for much faster than an alternation.)
+_HTML_IN_BYTES = (
+    re.compile(rb"<(?:!doctype\s+html|script|iframe|object)[\s/>]", re.IGNORECASE),
+    re.compile(rb"javascript:", re.IGNORECASE),
+)
+_SCAN_CHUNK = 1 << 20
+_SCAN_OVERLAP = 64  # longer than any marker, so one split across two chunks is still found
+# An SVG file: its first element is <svg>, after an optional BOM, XML declaration,
+# comments and doctype (so an HTML page with an inline drawing is not taken for one).
+_SVG_START = re.compile(
+    rb"""\A (?:\xef\xbb\xbf)? \s*
+    (?:<\?xml[^>]*>\s*)?
+    (?:<!--.*?-->\s* | <!doctype[^>]*>\s*)*
+    <svg[\s>]""",
+    re.IGNORECASE | re.DOTALL | re.VERBOSE,
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +98,7 @@ def clean_upload(file: IO[bytes], *, name: str, field: str = "image") -> CleanIm
             code="too_large",
         )
     if size == 0:
-        raise ValidationError({field: errors.NOT_AN_IMAGE.format(name=name)}, code="invalid_image")
+        raise ValidationError({field: errors.EMPTY_FILE.format(name=name)}, code="empty")
     file.seek(0)
     try:
         with Image.open(file) as probe:
@@ -64,10 +110,16 @@ def clean_upload(file: IO[bytes], *, name: str, field: str = "image") -> CleanIm
                 )
             if width * height > settings.UPLOAD_MAX_PIXELS:
                 raise _too_many_pixels(field, name, width * height)
+            if _html_in_bytes(file):
+                raise ValidationError({field: errors.HTML_IN_IMAGE.format(name=name)}, code="invalid_image")
             probe.load()
+            if _html_in_text(probe):
+                raise ValidationError({field: errors.HTML_IN_IMAGE.format(name=name)}, code="invalid_image")
             upright = to_rgb(ImageOps.exif_transpose(probe))
     except UnidentifiedImageError as exc:
-        raise ValidationError({field: errors.NOT_AN_IMAGE.format(name=name)}, code="invalid_image") from exc
+        file.seek(0)
+        message = errors.SVG_NOT_SUPPORTED if _SVG_START.match(file.read(4096)) else errors.NOT_AN_IMAGE
+        raise ValidationError({field: message.format(name=name)}, code="invalid_image") from exc
     except Image.DecompressionBombError as exc:
         # PIL refuses to even open images far above its own limit; its message has the count.
         found = re.search(r"\((\d+) pixels\)", str(exc))
@@ -88,6 +140,28 @@ def clean_upload(file: IO[bytes], *, name: str, field: str = "image") -> CleanIm
     )
 
 
+def _html_in_bytes(file: IO[bytes]) -> bool:
+    """Whether the raw bytes hold a long HTML marker; read in overlapping chunks, position kept."""
+    position = file.tell()
+    file.seek(0)
+    tail = b""
+    try:
+        while chunk := file.read(_SCAN_CHUNK):
+            if any(pattern.search(tail + chunk) for pattern in _HTML_IN_BYTES):
+                return True
+            tail = chunk[-_SCAN_OVERLAP:]
+        return False
+    finally:
+        file.seek(position)
+
+
+def _html_in_text(image: Image.Image) -> bool:
+    """Whether text the decoded image carries holds HTML: PNG text chunks (inflated) and JPEG comments."""
+    texts = [value.encode() for value in getattr(image, "text", {}).values()]  # PNG
+    texts += [data for marker, data in getattr(image, "applist", []) if marker == "COM"]  # JPEG
+    return any(_HTML_IN_TEXT.search(text) for text in texts)
+
+
 def _too_many_pixels(field: str, name: str, pixels: int) -> ValidationError:
     message = errors.TOO_MANY_PIXELS.format(
         name=name, megapixels=pixels / 1e6, limit_megapixels=settings.UPLOAD_MAX_PIXELS / 1e6
@@ -96,13 +170,19 @@ def _too_many_pixels(field: str, name: str, pixels: int) -> ValidationError:
 
 
 def to_rgb(image: Image.Image) -> Image.Image:
-    """RGB pixels only; transparent areas become white, as on the page."""
+    """A new image of RGB pixels only; transparent areas become white, as on the page.
+
+    Nothing of the source's `info` comes along: Pillow's `convert` copies it, and its
+    encoders write what they find there (a PNG's ICC profile, a JPEG's comment).
+    """
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
-        background = Image.new("RGB", rgba.size, (255, 255, 255))
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
-    return image.convert("RGB")
+        rgb = Image.new("RGB", rgba.size, (255, 255, 255))
+        rgb.paste(rgba, mask=rgba.getchannel("A"))
+    else:
+        rgb = image.convert("RGB")
+    rgb.info = {}
+    return rgb
 
 
 def encode(image: Image.Image, suffix: str, *, name: str) -> ContentFile:

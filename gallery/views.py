@@ -25,6 +25,16 @@ from gallery.models import Stylization
 GALLERY_PAGE_SIZE = 12
 
 
+# Every image response: the browser takes the Content-Type as sent (no sniffing the bytes
+# for a page), and an image opened on its own is a sandboxed document that runs and loads
+# nothing (inline styles only: browsers style their image viewer with them).
+# SecurityMiddleware adds nosniff too; set here, images keep it whatever the settings say.
+IMAGE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+}
+
+
 def _image(field: FieldFile, *, download_name: str | None = None) -> FileResponse:
     if not field:
         raise Http404("No image yet.")
@@ -34,6 +44,8 @@ def _image(field: FieldFile, *, download_name: str | None = None) -> FileRespons
         raise Http404("The image file is missing.") from exc
     response = FileResponse(handle, as_attachment=download_name is not None, filename=download_name or "")
     response["Cache-Control"] = "private, max-age=3600"
+    for header, value in IMAGE_HEADERS.items():
+        response[header] = value
     return response
 
 
@@ -63,10 +75,12 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user)
+        # Named, as there are two backends (the login lock's and the model's); no password check here.
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}! Upload a photo to begin.")
         return redirect("gallery:stylization_create")
-    return render(request, "registration/signup.html", {"form": form})
+    status = 400 if form.errors else 200
+    return render(request, "registration/signup.html", {"form": form}, status=status)
 
 
 # Home --------------------------------------------------------------------------------

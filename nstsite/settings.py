@@ -2,9 +2,11 @@
 
 Local development needs nothing set: SQLite file, an embedded Redis (see
 `nstsite.embedded_redis`) and DEBUG on. Production sets DEBUG=false and must then set
-SECRET_KEY, or the site refuses to start. The README has the full table.
+SECRET_KEY and ALLOWED_HOSTS, or the site refuses to start; its HTTPS settings then default
+to the strict ones `manage.py check --deploy` asks for. The README has the full table.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -24,6 +26,12 @@ if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+if not ALLOWED_HOSTS:
+    # Django would answer every request 400 without saying why.
+    raise ImproperlyConfigured(
+        "ALLOWED_HOSTS must be set when DEBUG is false: the comma-separated host names the site is served at, "
+        "e.g. nst.example.com."
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Runtime files of the local stack (embedded Redis socket, worker pid files).
@@ -42,6 +50,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
+    "axes",
     "gallery",
     "stylizer",
 ]
@@ -51,10 +60,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads request.POST (CsrfViewMiddleware does): see nstsite.middleware.
+    "nstsite.middleware.StrictFileNamesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After the user is known, so the 413 page shows the signed-in site; reads no body.
+    "nstsite.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked log-in into nstsite.views.login_locked.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "nstsite.urls"
@@ -95,6 +110,41 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "login"
+# A form sent without its CSRF token (expired page, another site) gets our own 403 page.
+CSRF_FAILURE_VIEW = "nstsite.views.csrf_failure"
+
+# Client address. Behind N reverse proxies that append to X-Forwarded-For, set
+# TRUSTED_PROXY_COUNT=N; otherwise REMOTE_ADDR is the client, and the header (which anyone
+# can write) is ignored, so a forged one neither dodges the login lock nor the rate limits.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 (no proxy) or the number of proxies in front.")
+
+# Login throttling (django-axes), shared by the site's log-in, the admin's and the API's
+# token endpoint: LOGIN_FAILURE_LIMIT failures lock for LOGIN_COOLOFF_MINUTES, counted from
+# the last failure; a successful log-in clears the count. Locked by the pair (username,
+# client address): by username alone anyone could lock any user out, and by address alone
+# one person's typos would lock out everyone behind the same office or mobile network.
+# Guessing many usernames from one address is held back by the API's per-address rate
+# limit (API_RATE_AUTH) on the token endpoint. Attempts during a lock are refused without
+# extending it, so "try again in N minutes" holds. Staff can lift a lock in the admin
+# (Axes > Access attempts).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LOGIN_COOLOFF_MINUTES", default=15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT must be at least 1 and LOGIN_COOLOFF_MINUTES more than 0.")
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "nstsite.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "nstsite.views.login_locked"
+# Only failures are kept (to count them), not a record of every successful log-in.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False  # no banner on every manage.py command
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -149,6 +199,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "gallery.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "gallery.api.exceptions.exception_handler",
+    # Uploads refuse file names with folders (nstsite.http.StrictMultiPartParser).
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "gallery.api.parsers.MultiPartParser",
+    ],
+    # Rate limits per address count the same client as the login lock (nstsite.http.client_ip);
+    # DRF's default would believe any X-Forwarded-For.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "auth": env.str("API_RATE_AUTH", default="20/minute"),
         "uploads": env.str("API_RATE_UPLOADS", default="60/hour"),
@@ -170,6 +229,11 @@ SPECTACULAR_SETTINGS = {
 # Uploads. A photo above either limit is refused with a message naming the limit.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+# A whole request body: the create form carries two images (photo and style) and its fields.
+# Larger is refused with 413 before it is read (nstsite.middleware.RequestSizeLimitMiddleware).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=2 * UPLOAD_MAX_BYTES + 1024 * 1024)
+if REQUEST_MAX_BYTES < UPLOAD_MAX_BYTES:
+    raise ImproperlyConfigured("REQUEST_MAX_BYTES must be at least UPLOAD_MAX_BYTES (one image must fit).")
 DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -203,9 +267,22 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every successful log-in at INFO; failures and lockouts are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 if not DEBUG:
+    # HTTPS only, behind a TLS proxy that sets X-Forwarded-Proto (and must strip a client's).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
+    # HSTS: browsers that saw the site once use only HTTPS for it, for a year.
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading is the domain owner's call: once the header says "preload", anyone may
+    # submit the domain to the browsers' built-in list, which covers every subdomain and
+    # takes months to leave. So it is off unless asked for, and the deploy check's
+    # reminder about it (security.W021) is silenced only while it is off on purpose.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]

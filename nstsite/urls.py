@@ -7,3 +7,6 @@ urlpatterns = [
     path("accounts/", include("gallery.account_urls")),
     path("", include("gallery.urls")),
 ]
+
+# A body Django could not parse (an upload's file name with folders, nstsite.http) says why.
+handler400 = "nstsite.views.bad_request"

@@ -61,6 +61,18 @@ _ERRORS: dict[int, tuple[str, list[OpenApiExample]]] = {
         "The stylization is not in a state that allows this action.",
         [OpenApiExample("Cannot cancel", body(code="invalid_state", detail=errors.CANNOT_CANCEL))],
     ),
+    413: (
+        "The request body is larger than REQUEST_MAX_BYTES; refused before it is read.",
+        [
+            OpenApiExample(
+                "Request too large",
+                body(
+                    code="request_too_large",
+                    detail=errors.REQUEST_TOO_LARGE.format(size_mb=64.0, limit_mb=41, file_limit_mb=20),
+                ),
+            )
+        ],
+    ),
     415: (
         "The request body's Content-Type is not one this endpoint reads (see its request body).",
         [
@@ -75,13 +87,17 @@ _ERRORS: dict[int, tuple[str, list[OpenApiExample]]] = {
         [OpenApiExample("Key reused", body(code="idempotency_key_reused", detail=errors.IDEMPOTENCY_KEY_REUSED))],
     ),
     429: (
-        "Too many requests (`throttled`, with `Retry-After` in seconds), or too many stylizations "
-        "queued or running at once (`job_limit`).",
+        "Too many requests (`throttled`, with `Retry-After` in seconds), too many stylizations "
+        "queued or running at once (`job_limit`), or too many failed log-ins for this username "
+        "from this address (`login_locked`, with `Retry-After`).",
         [
             OpenApiExample(
                 "Throttled", body(code="throttled", detail="Request was throttled. Expected available in 59 seconds.")
             ),
             OpenApiExample("Job limit", body(code="job_limit", detail=errors.JOB_LIMIT.format(limit=3))),
+            OpenApiExample(
+                "Log-in locked", body(code="login_locked", detail=errors.LOGIN_LOCKED.format(wait="15 minutes"))
+            ),
         ],
     ),
     503: (

@@ -135,7 +135,11 @@ class PhotoSerializer(_ImageUrlsSerializer, serializers.ModelSerializer):
 
 
 class PhotoUploadSerializer(serializers.Serializer):
-    image = serializers.FileField(help_text="A JPEG, PNG or WebP photo; EXIF orientation is applied, metadata dropped.")
+    # An empty file reaches the image checks, whose message names the file.
+    image = serializers.FileField(
+        allow_empty_file=True,
+        help_text="A JPEG, PNG or WebP photo; EXIF orientation is applied, metadata dropped.",
+    )
 
 
 # Styles ------------------------------------------------------------------------------
@@ -188,7 +192,7 @@ class StyleSerializer(_ImageUrlsSerializer, serializers.ModelSerializer):
 class StyleWriteSerializer(serializers.ModelSerializer):
     """Staff: a curated style's fields; `image` is required to create and optional to update."""
 
-    image = serializers.FileField(help_text="A JPEG, PNG or WebP image.")
+    image = serializers.FileField(allow_empty_file=True, help_text="A JPEG, PNG or WebP image.")
     # Explicit default: a multipart form that leaves it out would otherwise read as false.
     is_active = serializers.BooleanField(default=True, help_text="Shown in the catalogue.")
 

@@ -13,7 +13,7 @@ from rest_framework import status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -25,6 +25,7 @@ from gallery import views as pages
 from gallery.api import serializers
 from gallery.api.docs import ID_PARAMETER, IDEMPOTENCY_KEY_PARAMETER, IMAGE_RESPONSES, error_responses
 from gallery.api.negotiation import ImageNegotiation
+from gallery.api.parsers import MultiPartParser
 from gallery.api.permissions import IsStaffOrReadOnly
 from gallery.api.throttling import ScopedThrottle, ThrottledActionsMixin
 
@@ -66,7 +67,9 @@ class TokenView(APIView):
         operation_id="auth_token_obtain",
         summary="Obtain your API token",
         description="Exchange a username and password for the user's token (the same one until revoked). "
-        "Send it on every request as `Authorization: Token <token>`.",
+        "Send it on every request as `Authorization: Token <token>`. Failed attempts count together with "
+        "the site's and the admin's log-in: after too many for one username from one address, log-in is "
+        "locked for a cool-off (429 `login_locked`, with `Retry-After`), even with the right password.",
         request=AuthTokenSerializer,
         responses={200: serializers.TokenSerializer, **error_responses(400, 415, 429)},
         auth=[],
@@ -76,7 +79,10 @@ class TokenView(APIView):
         ],
     )
     def post(self, request):
-        credentials = AuthTokenSerializer(data=request.data, context={"request": request})
+        # The Django request, not DRF's wrapper: the login lock (django-axes) marks the request
+        # it is given, and AxesMiddleware, which answers 429, only sees Django's. So failures
+        # here count with the site's and the admin's log-ins, and a locked pair is refused.
+        credentials = AuthTokenSerializer(data=request.data, context={"request": request._request})
         credentials.is_valid(raise_exception=True)
         token = services.auth_token_get_or_create(user=credentials.validated_data["user"])
         return Response(serializers.TokenSerializer(token).data)
@@ -131,7 +137,7 @@ class NotFoundView(APIView):
     create=extend_schema(
         summary="Add a curated style (staff)",
         request={"multipart/form-data": serializers.StyleWriteSerializer},
-        responses={201: serializers.StyleSerializer, **error_responses(400, 401, 403, 415)},
+        responses={201: serializers.StyleSerializer, **error_responses(400, 401, 403, 413, 415)},
     ),
     partial_update=extend_schema(
         summary="Change a style (staff)",
@@ -142,7 +148,7 @@ class NotFoundView(APIView):
             "application/json": serializers.StyleWriteSerializer,
             "multipart/form-data": serializers.StyleWriteSerializer,
         },
-        responses={200: serializers.StyleSerializer, **error_responses(400, 401, 403, 404, 415)},
+        responses={200: serializers.StyleSerializer, **error_responses(400, 401, 403, 404, 413, 415)},
     ),
     destroy=extend_schema(
         summary="Deactivate a style (staff)",
@@ -215,10 +221,12 @@ class StyleViewSet(GenericViewSet):
     create=extend_schema(
         summary="Upload a photo",
         description="Multipart upload of one JPEG, PNG or WebP image. It is stored upright (EXIF orientation "
-        "applied) and without metadata such as GPS; files over the size or pixel limit are refused with "
-        "a message naming the limit.",
+        "applied), re-encoded from its pixels and without metadata such as GPS. Refused with a 400 whose "
+        "message names the file: an empty file, one over the size or pixel limit, any other format "
+        "(SVG, PSD, GIF, HTML...), a truncated image, an image that also carries HTML or script, and a "
+        "file name with folders or `..` (`parse_error`). A body over REQUEST_MAX_BYTES is a 413.",
         request={"multipart/form-data": serializers.PhotoUploadSerializer},
-        responses={201: serializers.PhotoSerializer, **error_responses(400, 401, 415, 429)},
+        responses={201: serializers.PhotoSerializer, **error_responses(400, 401, 413, 415, 429)},
     ),
     destroy=extend_schema(
         summary="Delete a photo",

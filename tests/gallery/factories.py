@@ -9,8 +9,9 @@ from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from gallery import services
-from gallery.models import Photo, Style
+from gallery import images, services
+from gallery.models import Photo, Style, Stylization
+from stylizer.engine import StyleParams
 
 _counter = itertools.count(1)
 
@@ -43,3 +44,16 @@ def make_style(title: str | None = None, owner: User | None = None, **fields) ->
     return services.style_create(
         title=title or f"Style {next(_counter)}", file=upload("style.png", data, "image/png"), owner=owner, **fields
     )
+
+
+def make_finished_stylization(owner: User) -> Stylization:
+    """A succeeded stylization whose result (PNG) and preview (JPEG) are real images, as the worker writes them."""
+    stylization = services.stylization_create(
+        owner=owner, photo=make_photo(owner), styles=[(make_style(), 1.0)], params=StyleParams(size=64, steps=3)
+    )
+    painted = Image.new("RGB", (64, 48), (120, 60, 200))
+    stylization.result.save("result.png", images.png(painted, name="result.png"), save=False)
+    stylization.preview.save("preview.jpg", images.jpeg(painted, name="preview.jpg"), save=False)
+    stylization.status = Stylization.Status.SUCCEEDED
+    stylization.save()
+    return stylization

@@ -2,32 +2,17 @@
 
 import io
 import struct
-import zlib
 
 import pytest
 from django.core.exceptions import ValidationError
-from PIL import Image
+from PIL import Image, ImageCms, ImageFile, PngImagePlugin
 
 from gallery import errors, services
 from gallery.models import Photo
+from tests.gallery import hostile
 from tests.gallery.factories import image_bytes, make_user, upload
 
 pytestmark = pytest.mark.django_db
-
-
-def _png_with_size(width: int, height: int) -> bytes:
-    """A valid-looking PNG header claiming huge dimensions, with almost no data: a pixel bomb."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 def _refused(file) -> str:
@@ -59,9 +44,9 @@ def test_too_large_file_is_refused(settings, media_root_files):
     assert media_root_files() == []
 
 
-@pytest.mark.parametrize("side", [8_000, 30_000], ids=["above-our-limit", "above-pillows-limit"])
+@pytest.mark.parametrize("side", [8_000, 20_000, 30_000], ids=["above-our-limit", "20000-square", "huge"])
 def test_pixel_bomb_is_refused_before_decoding(side, media_root_files):
-    message = _refused(upload("bomb.png", _png_with_size(side, side), "image/png"))
+    message = _refused(upload("bomb.png", hostile.png_claiming_size(side, side), "image/png"))
     assert message == errors.TOO_MANY_PIXELS.format(name="bomb.png", megapixels=side * side / 1e6, limit_megapixels=40)
     assert media_root_files() == []
 
@@ -103,3 +88,145 @@ def test_webp_is_accepted_and_stored_as_png():
     assert photo.image.name.endswith(".png")
     with Image.open(photo.thumbnail.path) as thumb:
         assert thumb.format == "JPEG"
+
+
+def test_empty_file_is_refused_naming_it(media_root_files):
+    assert _refused(upload("empty.jpg", b"")) == errors.EMPTY_FILE.format(name="empty.jpg")
+    assert media_root_files() == []
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_a_real_100_megapixel_image_is_refused_without_decoding_it(monkeypatch, media_root_files):
+    def no_decoding(self):
+        raise AssertionError("the pixels were decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
+    message = _refused(upload("huge.png", hostile.real_100_megapixel_png(), "image/png"))
+    assert message == errors.TOO_MANY_PIXELS.format(name="huge.png", megapixels=100, limit_megapixels=40)
+    assert media_root_files() == []
+
+
+POLYGLOTS = {
+    "text-chunk.png": hostile.png_with_text(hostile.HTML.decode()),
+    "compressed-text.png": hostile.png_with_text('<svg onload="alert(1)">', compressed=True),
+    "international-text.png": hostile.png_with_text("<img src=x onerror=alert(1)>", international=True),
+    "after-iend.png": image_bytes((32, 24), "PNG") + hostile.HTML,
+    "comment.jpg": hostile.jpeg_with_comment(b"<iframe src=javascript:alert(1)>"),
+    "after-eoi.jpg": image_bytes((32, 24), "JPEG") + b"<script>alert(1)</script>",
+}
+
+
+@pytest.mark.parametrize("name", POLYGLOTS)
+def test_an_image_that_also_carries_html_is_refused(name, media_root_files):
+    data = POLYGLOTS[name]
+    with Image.open(io.BytesIO(data)) as image:  # each is a real image too
+        image.load()
+    assert _refused(upload(name, data)) == errors.HTML_IN_IMAGE.format(name=name)
+    assert media_root_files() == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        hostile.png_with_text("made with <3 by Ada; 2 < 3 > 1"),
+        hostile.png_with_text("Software: GIMP 2.10 <b>bold</b>", compressed=True),
+        hostile.jpeg_with_comment(b"Scanned at <300 dpi>"),
+    ],
+    ids=["text", "compressed-text", "comment"],
+)
+def test_harmless_text_in_an_image_is_not_taken_for_html(data):
+    assert services.photo_create(owner=make_user(), file=upload("fine.png", data)).width == 32
+
+
+def test_real_photos_are_not_taken_for_html(shared_images):
+    for path in sorted((shared_images / "content").iterdir()) + sorted((shared_images / "styles").iterdir()):
+        photo = services.photo_create(owner=make_user(), file=upload(path.name, path.read_bytes()))
+        assert photo.width > 0, path
+
+
+def test_svg_is_refused_as_a_drawing(media_root_files):
+    assert _refused(upload("drawing.svg", hostile.SVG, "image/svg+xml")) == errors.SVG_NOT_SUPPORTED.format(
+        name="drawing.svg"
+    )
+    assert media_root_files() == []
+
+
+@pytest.mark.parametrize(
+    "data", [hostile.HTML, b"<!doctype html><html><body><svg><circle r='4'/></svg>"], ids=["page", "page-with-svg"]
+)
+def test_html_renamed_jpg_is_not_an_image(data, media_root_files):
+    assert _refused(upload("photo.jpg", data)) == errors.NOT_AN_IMAGE.format(name="photo.jpg")
+    assert media_root_files() == []
+
+
+def test_photoshop_file_is_refused_by_name_although_pillow_reads_it(media_root_files):
+    data = hostile.psd()
+    with Image.open(io.BytesIO(data)) as image:
+        assert (image.format, image.size, image.mode) == ("PSD", (4, 3), "RGB")
+        assert image.getpixel((0, 0)) == (200, 80, 40)
+    message = _refused(upload("layers.psd", data, "image/vnd.adobe.photoshop"))
+    assert message == errors.UNSUPPORTED_FORMAT.format(name="layers.psd", format="PSD")
+    assert media_root_files() == []
+
+
+def _png_chunks(data: bytes) -> tuple[list[bytes], bytes]:
+    """A PNG's chunk types, and whatever follows IEND."""
+    kinds, offset = [], 8
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        kinds.append(data[offset + 4 : offset + 8])
+        offset += 12 + length
+        if kinds[-1] == b"IEND":
+            break
+    return kinds, data[offset:]
+
+
+def _jpeg_segments(data: bytes) -> tuple[list[int], bytes]:
+    """A JPEG's segment markers before the image data, and whatever follows the last EOI."""
+    markers, offset = [], 2
+    while data[offset] == 0xFF and data[offset + 1] != 0xDA:  # up to SOS
+        markers.append(data[offset + 1])
+        (length,) = struct.unpack(">H", data[offset + 2 : offset + 4])
+        offset += 2 + length
+    return markers, data[data.rindex(b"\xff\xd9") + 2 :]
+
+
+APP1_EXIF_XMP, APP2_ICC, COM = 0xE1, 0xE2, 0xFE
+TRAILER = b"TRAILING-BYTES-AFTER-THE-IMAGE"
+
+
+def _metadata() -> dict:
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMaker"
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 29.0)}  # GPS
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return {"exif": exif.tobytes(), "icc_profile": icc}
+
+
+def test_a_png_is_stored_re_encoded_without_its_text_icc_exif_or_trailing_bytes():
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Ada Lovelace")
+    data = image_bytes((40, 30), "PNG", pnginfo=info, **_metadata()) + TRAILER
+    kinds, trailer = _png_chunks(data)
+    assert {b"tEXt", b"iCCP", b"eXIf"} <= set(kinds) and trailer == TRAILER
+
+    photo = services.photo_create(owner=make_user(), file=upload("meta.png", data, "image/png"))
+    stored = photo.image.read()
+    kinds, trailer = _png_chunks(stored)
+    assert stored != data
+    assert set(kinds) == {b"IHDR", b"IDAT", b"IEND"} and trailer == b""
+    assert b"Ada Lovelace" not in stored and b"CameraMaker" not in stored
+
+
+def test_a_jpeg_is_stored_re_encoded_without_its_comment_exif_xmp_icc_or_trailing_bytes():
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF>Ada</rdf:RDF></x:xmpmeta>'
+    data = image_bytes((40, 30), "JPEG", comment=b"Shot by Ada", xmp=xmp, **_metadata()) + TRAILER
+    markers, trailer = _jpeg_segments(data)
+    assert {APP1_EXIF_XMP, APP2_ICC, COM} <= set(markers) and trailer == TRAILER
+
+    photo = services.photo_create(owner=make_user(), file=upload("meta.jpg", data))
+    stored = photo.image.read()
+    markers, trailer = _jpeg_segments(stored)
+    assert stored != data
+    assert not {APP1_EXIF_XMP, APP2_ICC, COM} & set(markers) and trailer == b""
+    assert b"Shot by Ada" not in stored and b"xmpmeta" not in stored and b"CameraMaker" not in stored

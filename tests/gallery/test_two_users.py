@@ -315,6 +315,9 @@ ADMIN_OBJECT_IDS = {
     "authtoken/tokenproxy": lambda alice: alice.user.pk,
     "auth/group": lambda alice: 1,
     "django_rq/dashboard": lambda alice: 1,
+    "axes/accessattempt": lambda alice: 1,
+    "axes/accessfailurelog": lambda alice: 1,
+    "axes/accesslog": lambda alice: 1,
 }
 ADMIN_VALUES = {
     "content_type_id": lambda alice: ContentType.objects.get_for_model(Stylization).pk,

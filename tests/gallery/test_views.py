@@ -1,10 +1,12 @@
 """The pages, through Django's test client: what a user sees (what other users cannot: test_two_users.py)."""
 
+import html
 import io
 import time
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.db import transaction
 from django.urls import reverse
 from PIL import Image
@@ -12,7 +14,15 @@ from PIL import Image
 from gallery import errors, services
 from gallery.models import Photo, Style, Stylization
 from stylizer.engine import StyleParams
-from tests.gallery.factories import image_bytes, make_photo, make_style, make_user, upload
+from tests.gallery.factories import (
+    image_bytes,
+    make_finished_stylization,
+    make_photo,
+    make_style,
+    make_user,
+    upload,
+)
+from tests.gallery.responses import assert_served_as_an_image_only
 
 PASSWORD = "s3cret-pass-123"
 
@@ -45,6 +55,16 @@ def test_sign_up_logs_the_new_user_in(client):
 
 
 @pytest.mark.django_db
+def test_sign_up_refuses_a_common_password_and_creates_no_one(client):
+    form = {"username": "ada", "password1": "password123", "password2": "password123"}
+    response = client.post(reverse("signup"), form)
+    assert response.status_code == 400
+    assert html.escape(CommonPasswordValidator().get_error_message()) in response.content.decode()
+    assert not User.objects.filter(username="ada").exists()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
 def test_log_in_log_out_and_change_password(client):
     make_user("grace", password=PASSWORD)
     assert client.post(reverse("login"), {"username": "grace", "password": PASSWORD}).status_code == 302
@@ -55,7 +75,7 @@ def test_log_in_log_out_and_change_password(client):
     assert response.status_code == 302
     client.post(reverse("logout"))
     assert client.get(reverse("gallery:stylization_list")).status_code == 302
-    assert client.login(username="grace", password="Another-Secret-7")
+    assert client.post(reverse("login"), {"username": "grace", "password": "Another-Secret-7"}).status_code == 302
 
 
 @pytest.mark.django_db
@@ -110,6 +130,22 @@ def test_bad_upload_shows_the_message_and_saves_nothing(user_client):
     assert response.status_code == 400
     assert errors.NOT_AN_IMAGE.format(name="notes.jpg") in response.content.decode()
     assert not Photo.objects.exists()
+
+
+@pytest.mark.django_db
+def test_every_image_page_is_sent_as_its_type_with_nosniff(user_client):
+    stylization = make_finished_stylization(user_client.user)
+    urls = [
+        reverse("gallery:photo_image", args=[stylization.photo_id]),
+        reverse("gallery:photo_thumbnail", args=[stylization.photo_id]),
+        reverse("gallery:stylization_preview", args=[stylization.pk]),
+        reverse("gallery:stylization_result", args=[stylization.pk]),
+        reverse("gallery:style_image", args=[stylization.styles.get().pk]),
+        reverse("gallery:style_thumbnail", args=[stylization.styles.get().pk]),
+        reverse("gallery:stylization_result", args=[stylization.pk]) + "?download=1",
+    ]
+    for url in urls:
+        assert_served_as_an_image_only(user_client.get(url))
 
 
 @pytest.mark.django_db

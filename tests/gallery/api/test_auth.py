@@ -3,11 +3,13 @@
 import uuid
 
 import pytest
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from gallery.models import Stylization
+from gallery import services
+from gallery.models import Photo, Stylization
 from tests.gallery.api.conftest import make_stylization, token_client
-from tests.gallery.factories import make_user
+from tests.gallery.factories import make_photo, make_user, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +113,37 @@ def test_the_browser_session_works_and_its_writes_need_the_csrf_token(alice):
     assert response.status_code == 403
     assert response.json()["code"] == "permission_denied"
     assert "CSRF" in response.json()["detail"]
+
+
+def _session_writes(alice):
+    """Each session-authenticated API write: (method, url, data, what must be unchanged after it)."""
+    photo = make_photo(alice)
+    queued = make_stylization(alice)
+    failed = make_stylization(alice, status=Stylization.Status.FAILED)
+    token = services.auth_token_get_or_create(user=alice)
+    photos = Photo.objects.count()
+
+    def status_of(stylization):
+        return Stylization.objects.filter(pk=stylization.pk).values_list("status", flat=True).first()
+
+    return [
+        ("post", "/api/v1/photos/", {"image": upload()}, lambda: Photo.objects.count() == photos),
+        ("delete", f"/api/v1/photos/{photo.pk}/", None, lambda: Photo.objects.filter(pk=photo.pk).exists()),
+        ("post", f"/api/v1/stylizations/{queued.pk}/cancel/", None, lambda: status_of(queued) == "queued"),
+        ("post", f"/api/v1/stylizations/{failed.pk}/retry/", None, lambda: status_of(failed) == "failed"),
+        ("delete", f"/api/v1/stylizations/{queued.pk}/", None, lambda: status_of(queued) == "queued"),
+        ("delete", "/api/v1/auth/token/", None, lambda: Token.objects.filter(pk=token.pk).exists()),
+    ]
+
+
+def test_every_session_write_without_the_csrf_token_is_403_and_changes_nothing(alice):
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.force_login(alice)
+    for method, url, data, unchanged in _session_writes(alice):
+        response = getattr(browser, method)(url, data, format="multipart" if data else None)
+        assert response.status_code == 403, url
+        assert response.json()["code"] == "permission_denied" and "CSRF" in response.json()["detail"]
+        assert unchanged(), f"{method.upper()} {url} changed something"
 
 
 def test_obtaining_a_token_ignores_a_stale_session(alice):

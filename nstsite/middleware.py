@@ -1,0 +1,61 @@
+"""Site-wide middleware for request bodies (see MIDDLEWARE in settings for their order).
+
+- `StrictFileNamesMiddleware`: the pages parse multipart bodies with
+  `nstsite.http.StrictMultiPartParser` (an upload's file name with folders is a 400).
+- `RequestSizeLimitMiddleware`: a body declared larger than REQUEST_MAX_BYTES is refused
+  with 413 before a byte of it is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.datastructures import ImmutableList
+
+from nstsite import views
+from nstsite.http import StrictMultiPartParser
+
+
+class StrictFileNamesMiddleware:
+    """Parse the pages' multipart bodies with `StrictMultiPartParser`.
+
+    It replaces the request's `parse_file_upload` before anything reads `request.POST`
+    (CsrfViewMiddleware does, in its process_view, which runs after every middleware's
+    `__call__`). Django answers the parser's error with the 400 handler (nstsite.views.bad_request).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        def parse_file_upload(meta, post_data):
+            request.upload_handlers = ImmutableList(
+                request.upload_handlers, warning="Upload handlers cannot change once the upload is parsed."
+            )
+            return StrictMultiPartParser(meta, post_data, request.upload_handlers, request.encoding).parse()
+
+        request.parse_file_upload = parse_file_upload
+        return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose declared body is over REQUEST_MAX_BYTES with 413, unread.
+
+    The body's length is known from Content-Length before it is read (under WSGI a body
+    is never read past it), so a 2 GB upload costs nothing but its headers. One image
+    over UPLOAD_MAX_BYTES in a smaller request still gets the per-file 400 from the form.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # as Django reads it: no body
+        if length > settings.REQUEST_MAX_BYTES:
+            return views.request_too_large(request, size=length)
+        return self.get_response(request)
