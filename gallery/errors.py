@@ -52,6 +52,7 @@ PROCESS_KILLED = (
     "The process running this stylization was killed ({cause}) before it finished; "
     "retry it, and if it happens again, try a smaller size."
 )
+QUEUE_DOWN = "The job queue cannot be reached right now; your photos and results are safe. Try again in a minute."
 QUEUE_LOST = "The job queue lost this stylization (the queue was restarted or cleared) before it finished; retry it."
 JOB_FAILED = "Something went wrong while stylizing; retry it, and tell us if it keeps failing."
 JOB_TIMED_OUT = (

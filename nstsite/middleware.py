@@ -4,12 +4,16 @@
   `nstsite.http.StrictMultiPartParser` (an upload's file name with folders is a 400).
 - `RequestSizeLimitMiddleware`: a body declared larger than REQUEST_MAX_BYTES is refused
   with 413 before a byte of it is read.
+- `QueueOutageMiddleware`: a view that needs Redis while it is down answers 503 with a
+  page that says so, not a 500 (every page of ours renders from the database; the RQ
+  dashboard cannot).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import redis
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.datastructures import ImmutableList
@@ -59,3 +63,16 @@ class RequestSizeLimitMiddleware:
         if length > settings.REQUEST_MAX_BYTES:
             return views.request_too_large(request, size=length)
         return self.get_response(request)
+
+
+class QueueOutageMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, (redis.ConnectionError, redis.TimeoutError)):
+            return views.queue_unreachable(request)
+        return None

@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "nstsite.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view that needs Redis while it is down answers 503, not 500.
+    "nstsite.middleware.QueueOutageMiddleware",
     # Last, as django-axes asks: it turns a locked log-in into nstsite.views.login_locked.
     "axes.middleware.AxesMiddleware",
 ]

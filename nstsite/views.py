@@ -5,6 +5,8 @@ for requests under /api/.
 - 403 `csrf_failure` (CSRF_FAILURE_VIEW): nothing was changed; reload and try again.
 - 413 `request_too_large` (from nstsite.middleware.RequestSizeLimitMiddleware).
 - 429 `login_locked` (django-axes' AXES_LOCKOUT_CALLABLE): log-in is locked, and until when.
+- 503 `queue_unreachable` (from nstsite.middleware.QueueOutageMiddleware): a page that
+  needs Redis (the RQ dashboard) while it is down.
 """
 
 from __future__ import annotations
@@ -85,3 +87,11 @@ def _seconds_locked(request: HttpRequest, credentials: dict | None) -> int:
     times = [when for found in attempts if (when := found.aggregate(last=Max("attempt_time"))["last"])]
     ends = max(times, default=timezone.now()) + cool_off
     return max(1, math.ceil((ends - timezone.now()).total_seconds()))
+
+
+def queue_unreachable(request: HttpRequest) -> HttpResponse:
+    response = _error(
+        request, status=503, code="queue_unreachable", title="The job queue is unreachable", message=errors.QUEUE_DOWN
+    )
+    response["Retry-After"] = "30"
+    return response

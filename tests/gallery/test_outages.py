@@ -89,6 +89,15 @@ def test_redis_down_is_503_on_create_pages_still_render_and_work_resumes(
     for url in _reads(done, failed):
         reader = _api(user) if url.startswith("/api/") else client
         assert reader.get(url, follow=True).status_code == 200, url
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    for url in [
+        reverse("admin:index"),
+        reverse("admin:gallery_stylization_changelist"),
+        reverse("admin:gallery_stylization_change", args=[failed.pk]),
+    ]:
+        assert client.get(url).status_code == 200, url
+    dashboard = client.get(reverse("admin:django_rq_home"))  # the one page that is about Redis itself
+    assert dashboard.status_code == 503 and errors.QUEUE_DOWN in dashboard.content.decode()
 
     redis_server.start()
     response = _api(user).post(f"/api/v1/stylizations/{failed.pk}/retry/")
