@@ -41,26 +41,22 @@ import os
 import platform
 import random
 import secrets
-import shutil
 import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
+from stack import ROOT, Stack, check_loopback
+
 OUT = ROOT / "bench" / "out"
-LOOPBACK = {"127.0.0.1", "localhost", "::1", ""}  # "" = a unix socket
 LIMITS = {"clients": 200, "duration": 600, "max_jobs": 2000, "drain_timeout": 900, "job_size": 256, "job_steps": 50}
 REQUEST_TIMEOUT = 30.0
 WEB_START_TIMEOUT = 60.0
-WORKER_START_TIMEOUT = 180.0  # the worker loads VGG-19 before it registers
 KINDS = {
     "list": "list `GET /api/v1/stylizations/`",
     "poll": "poll `GET /api/v1/stylizations/{id}/`",
@@ -71,9 +67,8 @@ FINISHED = {"succeeded", "failed", "cancelled"}
 
 def main() -> None:
     args = _arguments()
-    sys.path.insert(0, str(ROOT))  # the project's packages, imported once the environment is set
     signal.signal(signal.SIGTERM, _interrupt)
-    stack = Stack(args)
+    stack = LoadStack(args)
     try:
         stack.start()
         print(f"Stack up: {stack.describe()}", flush=True)
@@ -129,9 +124,8 @@ def _arguments() -> argparse.Namespace:
     if args.job_size < 16:
         parser.error("--job-size must be at least 16")
     for name in ("database_url", "redis_url"):
-        url = getattr(args, name)
-        if url and urlsplit(url).hostname not in LOOPBACK | {None}:
-            parser.error(f"--{name.replace('_', '-')} must point at 127.0.0.1 or a unix socket: {url}")
+        if problem := check_loopback(getattr(args, name)):
+            parser.error(f"--{name.replace('_', '-')} {problem}")
     if args.database_url and urlsplit(args.database_url).scheme not in ("postgres", "postgresql"):
         parser.error("--database-url takes a postgres:// URL (leave it out for a fresh SQLite file)")
     return args
@@ -144,86 +138,42 @@ def _interrupt(signum, frame) -> None:
 # The stack ---------------------------------------------------------------------------
 
 
-class Stack:
-    """Database, Redis, users, gunicorn and RQ workers in a temp dir; stop() undoes all of it."""
+class LoadStack(Stack):
+    """The throwaway stack, N users with tokens and photos, gunicorn and the RQ workers."""
 
     def __init__(self, args: argparse.Namespace):
+        super().__init__(
+            prefix="nstsite-load-",
+            log_dir=Path(args.out).parent / "load-logs",
+            database_url=args.database_url,
+            redis_url=args.redis_url,
+        )
         self.args = args
-        self.tmp = Path(tempfile.mkdtemp(prefix="nstsite-load-"))
-        self.log_dir = Path(args.out).parent / "load-logs"
-        self.processes: list[subprocess.Popen] = []
-        self.logs: list = []
-        self.redis_server = None
-        self.flush_redis = False
-        self.pg_admin_url = ""
-        self.pg_database = ""
         self.port = 0
         self.users: list[tuple[str, str, str]] = []  # (token, photo id, style id)
-        self.env = dict(os.environ)
 
     def start(self) -> None:
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        (self.tmp / "static").mkdir()  # nothing to serve (the clients use the API only), but WhiteNoise wants it
-        redis_url = self._redis()
-        database_url = self._database()
-        self.env.update(
+        super().start(
             {
-                "DJANGO_SETTINGS_MODULE": "nstsite.settings",
                 "DEBUG": "false",
                 "SECRET_KEY": secrets.token_urlsafe(50),
                 "ALLOWED_HOSTS": "127.0.0.1",
-                "DATABASE_URL": database_url,
-                "REDIS_URL": redis_url,
+                "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; production sits behind TLS
                 # API rate limits counted in Redis, shared by every gunicorn worker, as in production.
-                "CACHE_URL": redis_url,
-                "MEDIA_ROOT": str(self.tmp / "media"),
-                "STATIC_ROOT": str(self.tmp / "static"),
-                "VAR_DIR": str(self.tmp / "var"),
+                "CACHE_URL": self.redis_url,
                 "STYLIZER_DEVICE": "cpu",
                 "STYLIZER_SIZES": str(self.args.job_size),
                 "LOG_LEVEL": "WARNING",
-                "PYTHONUNBUFFERED": "1",
             }
         )
-        os.environ.update(self.env)
-        import django
-
-        django.setup()
         self._populate()
-        self._start_workers()
+        names = self.start_workers(
+            self.args.rq_workers,
+            nice=self.args.worker_nice,
+            env={"OMP_NUM_THREADS": str(self.args.torch_threads), "MKL_NUM_THREADS": str(self.args.torch_threads)},
+        )
+        self.wait_for_workers(names)
         self._start_web()
-
-    def _database(self) -> str:
-        if not self.args.database_url:
-            return f"sqlite:///{self.tmp / 'load.sqlite3'}"
-        try:
-            import psycopg
-        except ImportError:
-            sys.exit("PostgreSQL needs the psycopg driver: pip install 'psycopg[binary]'")
-        self.pg_admin_url = self.args.database_url
-        self.pg_database = f"nstsite_load_{secrets.token_hex(4)}"
-        with psycopg.connect(self.pg_admin_url, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{self.pg_database}"')
-        parts = urlsplit(self.pg_admin_url)
-        return urlunsplit(parts._replace(path=f"/{self.pg_database}"))
-
-    def _redis(self) -> str:
-        if self.args.redis_url:
-            import redis
-
-            if redis.Redis.from_url(self.args.redis_url).dbsize():
-                sys.exit(f"{self.args.redis_url} is not empty; give the load test a Redis database of its own")
-            self.flush_redis = True  # empty before we came: ours to flush afterwards
-            return self.args.redis_url
-        from nstsite import embedded_redis
-
-        self.redis_server = embedded_redis.start(self.tmp / "redis")
-        return embedded_redis.url(self.tmp / "redis")
-
-    def redis(self):
-        import redis
-
-        return redis.Redis.from_url(self.env["REDIS_URL"])
 
     def _populate(self) -> None:
         from django.contrib.auth.models import User
@@ -240,34 +190,6 @@ class Stack:
             token = services.auth_token_get_or_create(user=user).key
             self.users.append((token, str(photo.pk), str(style.pk)))
 
-    def _spawn(self, name: str, command: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.logs.append(log)
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self.processes.append(process)
-        return process
-
-    def _start_workers(self) -> None:
-        from django.conf import settings
-        from rq import Worker
-
-        env = self.env | {
-            "OMP_NUM_THREADS": str(self.args.torch_threads),
-            "MKL_NUM_THREADS": str(self.args.torch_threads),
-        }
-        names = [f"load-worker-{index}-{secrets.token_hex(3)}" for index in range(self.args.rq_workers)]
-        for name in names:
-            manage = [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE, "--name", name]
-            self._spawn(name, ["nice", "-n", str(self.args.worker_nice), *manage], env)
-        deadline = time.monotonic() + WORKER_START_TIMEOUT
-        while not set(names) <= {worker.name for worker in Worker.all(connection=self.redis())}:
-            self._check_alive()
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"RQ workers did not register within {WORKER_START_TIMEOUT:.0f} s")
-            time.sleep(0.5)
-
     def _start_web(self) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
@@ -282,10 +204,10 @@ class Stack:
             "--no-control-socket",  # gunicorn 27 would otherwise put one in ~/.gunicorn, shared by every run
             "--error-logfile", "-",
         ]  # fmt: skip
-        self._spawn("gunicorn", command, self.env)
+        self.spawn("gunicorn", command)
         deadline = time.monotonic() + WEB_START_TIMEOUT
         while True:
-            self._check_alive()
+            self.check_alive()
             with contextlib.suppress(OSError):
                 status, _ = asyncio.run(_probe(self.port, self.users[0][0]))
                 if status == 200:
@@ -294,17 +216,10 @@ class Stack:
                 raise RuntimeError(f"gunicorn did not answer within {WEB_START_TIMEOUT:.0f} s")
             time.sleep(0.3)
 
-    def _check_alive(self) -> None:
-        for process in self.processes:
-            if process.poll() is not None:
-                raise RuntimeError(f"{process.args[:4]} exited with {process.returncode}; see {self.log_dir}")
-
     def describe(self) -> str:
-        database = f"PostgreSQL (throwaway database {self.pg_database})" if self.pg_database else "SQLite (WAL)"
-        redis = "Redis at " + self.env["REDIS_URL"] if self.args.redis_url else "embedded redis-server (unix socket)"
         return (
             f"gunicorn gthread {self.args.web_workers} workers x {self.args.web_threads} threads "
-            f"(keep-alive 75 s, DEBUG=false) on 127.0.0.1:{self.port}; {database}; {redis}; "
+            f"(keep-alive 75 s, DEBUG=false) on 127.0.0.1:{self.port}; {self.backends()}; "
             f"{self.args.rq_workers} RQ worker(s) (`manage.py rqworker stylize`, CPU, nice {self.args.worker_nice}, "
             f"{self.args.torch_threads} torch thread(s)); jobs {self.args.job_size} px, {self.args.job_steps} steps"
         )
@@ -324,7 +239,7 @@ class Stack:
         started = time.monotonic()
         deadline = started + self.args.drain_timeout
         while active.exists() and time.monotonic() < deadline:
-            self._check_alive()
+            self.check_alive()
             time.sleep(1)
         drain_seconds = time.monotonic() - started
         queue = django_rq.get_queue(settings.RQ_QUEUE)
@@ -365,53 +280,6 @@ class Stack:
             and not (jobs["queue_left"] or jobs["started_left"] or jobs["failed_registry"])
         )
         return jobs
-
-    def stop(self) -> None:
-        """Undo everything start() did, each step even if an earlier one failed."""
-        for step in (self._stop_processes, self._flush_redis, self._stop_redis, self._drop_database):
-            try:
-                step()
-            except Exception as exc:  # report and go on: the other steps must still run
-                print(f"cleanup: {step.__name__}: {exc}", file=sys.stderr)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def _stop_processes(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-        for log in self.logs:
-            log.close()
-
-    def _flush_redis(self) -> None:
-        if self.flush_redis:
-            import redis
-
-            redis.Redis.from_url(self.args.redis_url).flushdb()
-
-    def _stop_redis(self) -> None:
-        if self.redis_server is not None:
-            from nstsite import embedded_redis
-
-            embedded_redis.stop(self.redis_server)
-
-    def _drop_database(self) -> None:
-        if self.pg_database:
-            import psycopg
-
-            with contextlib.suppress(Exception):  # Django may not have got as far as connecting
-                from django.db import connections
-
-                connections.close_all()
-            with psycopg.connect(self.pg_admin_url, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
 
 
 def _picture(width: int, height: int, *, seed: int) -> bytes:
@@ -530,7 +398,7 @@ class Run:
     seconds: float = 0.0
 
 
-async def _load(args: argparse.Namespace, stack: Stack) -> Run:
+async def _load(args: argparse.Namespace, stack: LoadStack) -> Run:
     run = Run()
     rng = random.Random(args.seed)
     run_id = secrets.token_hex(4)
@@ -555,7 +423,7 @@ async def _client(
     index: int,
     connection: Connection,
     args: argparse.Namespace,
-    stack: Stack,
+    stack: LoadStack,
     run: Run,
     rng: random.Random,
     deadline: float,
@@ -636,7 +504,7 @@ def _row(label: str, latencies: list[float], statuses: Counter, connection_error
     return f"| {label} | {len(latencies)} | {' | '.join(cells)} | {errors} | {server_errors} | {connection_errors} |"
 
 
-def _report(args: argparse.Namespace, stack: Stack, run: Run, jobs: dict) -> str:
+def _report(args: argparse.Namespace, stack: LoadStack, run: Run, jobs: dict) -> str:
     reads = run.latencies["list"] + run.latencies["poll"]
     read_statuses = run.statuses["list"] + run.statuses["poll"]
     read_p95 = _percentile(reads, 0.95)
@@ -707,7 +575,7 @@ def _job_problems(jobs: dict) -> str:
     return "; ".join(problems) + "."
 
 
-def _raw(args: argparse.Namespace, stack: Stack, run: Run, jobs: dict) -> dict:
+def _raw(args: argparse.Namespace, stack: LoadStack, run: Run, jobs: dict) -> dict:
     return {
         "arguments": vars(args),
         "stack": stack.describe(),
