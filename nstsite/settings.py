@@ -251,12 +251,14 @@ STYLIZER_MAX_STEPS = env.int("STYLIZER_MAX_STEPS", default=0)
 # Fault handling (see stylizer/worker.py): the worker writes a running job's heartbeat;
 # a row silent for STALE_AFTER seconds lost its worker. The reconciler runs in every
 # worker every RECONCILE_INTERVAL seconds; a queued row may wait QUEUE_GRACE seconds for
-# its job to reach Redis; a cancelled job's process is killed after CANCEL_GRACE seconds.
+# its job to reach Redis; a cancelled job's engine process is killed after CANCEL_GRACE s.
 STYLIZER_HEARTBEAT_INTERVAL = env.float("STYLIZER_HEARTBEAT_INTERVAL", default=2.0)
 STYLIZER_STALE_AFTER = env.float("STYLIZER_STALE_AFTER", default=30.0)
 STYLIZER_RECONCILE_INTERVAL = env.int("STYLIZER_RECONCILE_INTERVAL", default=15)
 STYLIZER_QUEUE_GRACE = env.float("STYLIZER_QUEUE_GRACE", default=30.0)
 STYLIZER_CANCEL_GRACE = env.float("STYLIZER_CANCEL_GRACE", default=2.0)
+# A worker's engine process is replaced after this many jobs (0: never).
+STYLIZER_ENGINE_MAX_JOBS = env.int("STYLIZER_ENGINE_MAX_JOBS", default=100)
 STYLIZER_JOB_TIMEOUT_BASE = env.int("STYLIZER_JOB_TIMEOUT_BASE", default=180)
 STYLIZER_JOB_TIMEOUT_SCALE = env.float("STYLIZER_JOB_TIMEOUT_SCALE", default=1.0)
 if STYLIZER_STALE_AFTER <= 2 * STYLIZER_HEARTBEAT_INTERVAL:

@@ -1,33 +1,37 @@
 """The RQ worker for stylization jobs: `manage.py rqworker stylize` uses it (settings.RQ).
 
-It is RQ's forking Worker: the worker process takes a job from Redis and forks a *work
-horse* that runs it (`gallery.services.stylization_run`) and exits. The worker itself
-never runs the engine; it watches the horse. That split is what makes faults visible:
-- A horse that dies (the OOM killer, kill -9, a crash in native code) takes only its job
-  with it. The worker sees it at once (waitpid) and fails the row with the reason, and
-  the user can retry a second later.
-- Cancelling works mid-step. The worker checks the row every second while the horse runs;
-  when the row stops being the horse's (cancelled, deleted, failed by the reconciler) it
-  sends STOP_SIGNAL, which interrupts the engine, and kills the horse if it has not
-  stopped STYLIZER_CANCEL_GRACE seconds later (one backward pass at 1024 px on a CPU is
-  longer than that, and cannot be interrupted from Python).
+Two processes per worker. The *worker* takes jobs from Redis and watches; it never runs
+the engine. It forks one *engine process* (RQ's "work horse"), which keeps VGG-19 loaded
+(and, on a GPU, its CUDA context) and runs the jobs it is handed, one at a time
+(`gallery.services.stylization_run` through RQ's `perform_job`). The split is what makes
+faults visible and stoppable:
+- An engine process that dies (the OOM killer, kill -9, a crash in native code) takes
+  only its current job with it. The worker sees it at once (the pipe between them
+  closes), fails the row with the reason, and forks a fresh engine process, which
+  warms up while the worker waits for the next job.
+- Cancelling works mid-step. While a job runs the worker checks its row every second;
+  when the row stops being the job's (cancelled, deleted, failed by the reconciler) it
+  sends STOP_SIGNAL, which interrupts the engine, and kills the engine process if it has
+  not stopped STYLIZER_CANCEL_GRACE seconds later (one backward pass at 1024 px on a CPU
+  is longer than that and cannot be interrupted from Python).
 - The worker writes the running row's heartbeat. If the worker itself is killed, its
-  horse dies with it (PR_SET_PDEATHSIG: no orphan goes on computing) and the heartbeat
-  stops; the reconciler (`services.stylization_reconcile`), which every worker runs at
-  start and every STYLIZER_RECONCILE_INTERVAL seconds, then fails the row.
-- Each job starts from fresh memory: what one job's allocations fragment goes back to
-  the system when its horse exits.
+  engine process dies with it (PR_SET_PDEATHSIG: no orphan goes on computing) and the
+  heartbeat stops; the reconciler (`services.stylization_reconcile`), which every worker
+  runs at start and every STYLIZER_RECONCILE_INTERVAL seconds, then fails the row.
+- The engine process is replaced after STYLIZER_ENGINE_MAX_JOBS jobs, so what long runs
+  fragment or leak goes back to the system.
 
-What forking costs, and how it is kept small:
-- VGG-19 is read and dequantized once, in the worker, on the CPU (`warm_up`); each horse
-  inherits it copy-on-write, so no horse reads the weights file.
+Why not RQ's default (a fresh fork per job) or SimpleWorker (jobs in the worker itself):
+a fresh fork per job pays a CUDA context, cuDNN set-up and the weights' copy to the GPU
+every time, which bench/job_overhead.py measured at 1.4 s a job on an H100, where a
+whole 1024 px job takes 0.7 s; SimpleWorker cannot stop a job mid-step nor survive it.
+
+Forking safely:
 - PyTorch's OpenMP runtime (libgomp) hangs a child forked after the parent ran a parallel
-  region, so the worker runs PyTorch single-threaded (it only loads weights) and each
-  horse sets the thread count back.
+  region, so the worker runs PyTorch single-threaded (it only dequantizes the weights,
+  which the engine process inherits copy-on-write) and the engine sets the count back.
 - CUDA cannot be used in a child forked after the parent initialised it, so the worker
-  never initialises CUDA (its availability check goes through NVML); each horse creates
-  its own CUDA context and copies the weights to the GPU. bench/job_overhead.py measures
-  what that adds per job (README, "Workers").
+  never initialises CUDA (its availability check goes through NVML).
 - Apple's frameworks are not fork-safe either: on macOS use RQ's SpawnWorker for MPS.
 """
 
@@ -36,16 +40,20 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import logging
+import multiprocessing
 import os
+import random
 import signal
 import threading
 import time
+from multiprocessing.connection import Connection, wait
 
 import redis
 import torch
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections
+from rq.executions import Execution
 from rq.worker import Worker
 
 from gallery import errors, services
@@ -55,9 +63,10 @@ from stylizer.engine.params import DEVICES
 
 log = logging.getLogger(__name__)
 
-# Seconds between the worker's looks at a running horse (RQ's job_monitoring_interval).
+# Seconds between the worker's looks at a running job (RQ's job_monitoring_interval).
 MONITOR_TICK = 1
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_JOB_DONE = "done"
 
 
 class StylizerWorker(Worker):
@@ -66,8 +75,9 @@ class StylizerWorker(Worker):
         # RQ's own registry cleaning runs as often as our reconciler; both are cheap.
         kwargs["maintenance_interval"] = settings.STYLIZER_RECONCILE_INTERVAL
         super().__init__(*args, **kwargs)
-        self._horse_threads = torch.get_num_threads()
-        self._watch: _HorseWatch | None = None
+        self._engine_threads = torch.get_num_threads()
+        self._engine: _EngineProcess | None = None
+        self._watch: _JobWatch | None = None
 
     # The worker process ------------------------------------------------------------
 
@@ -84,7 +94,14 @@ class StylizerWorker(Worker):
         torch.set_num_threads(1)  # no OpenMP thread pool in a process that forks (see above)
         warm_up("cpu")
         log.info("VGG-19 loaded in %.1f s; jobs run on %s", time.monotonic() - started, device)
+        self._start_engine()  # before RQ starts its threads: the first fork is from a single thread
         return super().work(*args, **kwargs)
+
+    def teardown(self) -> None:
+        super().teardown()
+        if self._engine is not None and not self.is_horse:
+            self._engine.stop()
+            self._engine = None
 
     @property
     def dequeue_timeout(self) -> int:
@@ -100,21 +117,42 @@ class StylizerWorker(Worker):
         super().run_maintenance_tasks()
 
     def fork_work_horse(self, job, queue) -> None:
-        # A horse must never share the worker's database sockets.
-        connections.close_all()
-        self._worker_pid = os.getpid()
-        super().fork_work_horse(job, queue)
+        """Hand the job to the engine process (RQ forks a new horse here; we fork only if none is alive)."""
+        engine = self._engine
+        if engine is None or not engine.alive() or engine.used_up():
+            if engine is not None:
+                engine.stop()
+            engine = self._start_engine()
+        try:
+            engine.run(job.id, queue.name, self.execution.id)
+        except OSError:  # it died between two jobs: a fresh one takes this job
+            engine.stop()
+            engine = self._start_engine()
+            engine.run(job.id, queue.name, self.execution.id)
+        self._horse_pid = engine.pid
+
+    def wait_for_horse(self):
+        """Until the engine process has finished the job (as if a horse exited 0) or died."""
+        engine = self._engine
+        if engine is None:
+            return None, None, None
+        if engine.wait_for_job():
+            return engine.pid, os.EX_OK, None
+        self._engine = None
+        return engine.reap()
 
     def monitor_work_horse(self, job, queue, execution) -> None:
-        self._watch = _HorseWatch(job)
+        self._watch = _JobWatch(job)
         try:
             super().monitor_work_horse(job, queue, execution)
         finally:
             watch, self._watch = self._watch, None
             watch.settle()
+            if self._engine is None and not self._stop_requested:
+                self._start_engine()  # warms up while we wait for the next job
 
     def maintain_heartbeats(self, job, execution) -> None:
-        """Every MONITOR_TICK while the horse runs: the row's heartbeat and cancel check first
+        """Every MONITOR_TICK while a job runs: the row's heartbeat and cancel check first
         (they need only the database), then RQ's heartbeats and maintenance."""
         if self._watch is not None:
             self._watch.tick(self)
@@ -131,25 +169,135 @@ class StylizerWorker(Worker):
             self._watch.exit_status = ret_val
 
     def signal_horse(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError):  # it has just ended
-            os.kill(self.horse_pid, signum)
+        if self._engine is not None:
+            self._engine.signal(signum)
 
     def stop_horse(self, job) -> None:
-        """Kill the horse; RQ records the job as stopped rather than failed."""
+        """Kill the engine process; RQ records the job as stopped rather than failed."""
         self._stopped_job_id = job.id
         self.kill_horse()
 
-    # The work horse (runs in the forked child) ---------------------------------------
+    # The engine process --------------------------------------------------------------
 
-    def main_work_horse(self, job, queue) -> None:
-        _die_with(self._worker_pid)
-        # Ignored until the engine runs and `stylization_run` handles it.
-        signal.signal(services.STOP_SIGNAL, signal.SIG_IGN)
-        torch.set_num_threads(self._horse_threads)
-        super().main_work_horse(job, queue)
+    def _start_engine(self) -> _EngineProcess:
+        connections.close_all()  # the engine must never share the worker's database sockets
+        worker_pid = os.getpid()
+        ours, theirs = multiprocessing.Pipe()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            self._engine_main(theirs, worker_pid)
+        # Its own process group (RQ kills the horse's group), set from both sides so no kill
+        # can come before it.
+        with contextlib.suppress(OSError):
+            os.setpgid(pid, pid)
+        theirs.close()
+        self._engine = _EngineProcess(pid, ours)
+        return self._engine
+
+    def _engine_main(self, jobs: Connection, worker_pid: int) -> None:
+        """The engine process: warm up, then run each job the worker sends, until the pipe closes."""
+        try:
+            with contextlib.suppress(OSError):
+                os.setpgid(0, 0)  # see _start_engine
+            _die_with(worker_pid)
+            signal.signal(services.STOP_SIGNAL, signal.SIG_IGN)  # until `stylization_run` handles it
+            self.setup_work_horse_signals()
+            self._is_horse = True
+            random.seed()
+            torch.set_num_threads(self._engine_threads)
+            try:
+                # On a GPU: the context, the weights and cuDNN, before any job.
+                warm_up(settings.STYLIZER_DEVICE, exercise=True)
+            except Exception:  # the job will say what is wrong, as a message for its user
+                log.exception("engine warm-up failed")
+            with contextlib.suppress(EOFError):
+                while True:
+                    self._run_one(*jobs.recv())
+                    jobs.send(_JOB_DONE)
+        finally:
+            os._exit(0)
+
+    def _run_one(self, job_id: str, queue_name: str, execution_id: str) -> None:
+        job = self.job_class.fetch(job_id, connection=self.connection, serializer=self.serializer)
+        queue = self.queue_class(
+            queue_name,
+            connection=self.connection,
+            job_class=self.job_class,
+            serializer=self.serializer,
+            death_penalty_class=self.death_penalty_class,
+        )
+        execution = Execution.fetch(execution_id, job.id, connection=self.connection)
+        self.executions = {execution.id: execution}
+        self.perform_job(job, queue, execution)
 
 
-class _HorseWatch:
+class _EngineProcess:
+    """The worker's handle on its engine process: a pid and the pipe that carries jobs."""
+
+    def __init__(self, pid: int, jobs: Connection):
+        self.pid = pid
+        self.jobs = jobs
+        self.count = 0
+        self.busy = False
+        self.dead = False
+
+    def run(self, job_id: str, queue_name: str, execution_id: str) -> None:
+        self.jobs.send((job_id, queue_name, execution_id))
+        self.count += 1
+        self.busy = True
+
+    def wait_for_job(self) -> bool:
+        """Block until the current job is done (True) or the process died (False).
+
+        RQ interrupts this every MONITOR_TICK (SIGALRM) to beat and check; the message is
+        read with SIGALRM held off, so an interruption never loses half of it.
+        """
+        while self.busy and not self.dead:
+            wait([self.jobs])
+            with _signals_held(signal.SIGALRM):
+                try:
+                    self.busy = self.jobs.recv() != _JOB_DONE
+                except (EOFError, OSError):
+                    self.dead = True
+        return not self.dead
+
+    def alive(self) -> bool:
+        if not self.dead and os.waitpid(self.pid, os.WNOHANG)[0]:
+            self.dead = True
+        return not self.dead
+
+    def used_up(self) -> bool:
+        return 0 < settings.STYLIZER_ENGINE_MAX_JOBS <= self.count
+
+    def signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+    def reap(self):
+        """The process's exit, as os.wait4 gives it (pid, status, rusage)."""
+        self.jobs.close()
+        try:
+            return os.wait4(self.pid, 0)
+        except ChildProcessError:  # already reaped (alive() saw it go)
+            return self.pid, None, None
+
+    def stop(self) -> None:
+        """Let it finish (it exits when the pipe closes); kill it if it does not."""
+        self.jobs.close()
+        for _ in range(50):
+            with contextlib.suppress(ChildProcessError):
+                if os.waitpid(self.pid, os.WNOHANG)[0]:
+                    return
+            if self.dead:
+                return
+            time.sleep(0.1)
+        self.signal(signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+class _JobWatch:
     """The worker's view of one running job: heartbeat, cancel, and what to say if it dies."""
 
     def __init__(self, job):
@@ -159,7 +307,7 @@ class _HorseWatch:
         self.started = time.monotonic()
         self.last_beat = float("-inf")
         self.gone_since: float | None = None
-        self.exit_status: int | None = None  # set when the horse died abnormally
+        self.exit_status: int | None = None  # set when the engine process died during the job
 
     def tick(self, worker: StylizerWorker) -> None:
         if self.stylization_id is None:
@@ -204,6 +352,15 @@ class _HorseWatch:
         return errors.JOB_FAILED
 
 
+@contextlib.contextmanager
+def _signals_held(*signums: int):
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signums)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _require_cuda() -> None:
     """Refuse to start without a GPU when one is asked for, without initialising CUDA here."""
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
@@ -212,7 +369,7 @@ def _require_cuda() -> None:
 
 
 def _die_with(worker_pid: int) -> None:
-    """Make this horse die when its worker does, so a killed worker leaves no orphan working."""
+    """Make the engine process die when its worker does, so a killed worker leaves no orphan working."""
     try:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     except (OSError, AttributeError):  # not Linux: watch the parent instead

@@ -169,12 +169,12 @@ class WorkerProcess:
                 raise RuntimeError(f"worker did not start:\n{self.log_path.read_text(errors='replace')}")
             time.sleep(0.1)
 
-    def horse_pid(self, timeout: float = 30.0) -> int:
-        """The pid of the work horse this worker forked for its current job."""
+    def engine_pid(self, timeout: float = 30.0) -> int:
+        """The pid of the engine process this worker forked (its only child; see stylizer/worker.py)."""
         deadline = time.monotonic() + timeout
         while not (children := child_pids(self.process.pid)):
             if time.monotonic() > deadline:
-                raise AssertionError(f"worker {self.process.pid} has no work horse")
+                raise AssertionError(f"worker {self.process.pid} has no engine process")
             time.sleep(0.05)
         return children[0]
 

@@ -50,10 +50,19 @@ class StyleResult:
 ProgressCallback = Callable[[Progress], None]
 
 
-def warm_up(device: str = "auto") -> None:
-    """Load VGG-19 for the default objective now, so the first job does not pay for it."""
+def warm_up(device: str = "auto", *, exercise: bool = False) -> None:
+    """Load VGG-19 for the default objective now, so the first job does not pay for it.
+
+    With `exercise`, also run one tiny stylization, which starts what the first real one
+    would otherwise wait for (on a GPU: cuDNN, cuBLAS and their kernels, about half a
+    second on an H100; bench/job_overhead.py). Only in a process that may use threads
+    and, on a GPU, CUDA: a process that forks must not (stylizer/worker.py).
+    """
     params = StyleParams(device=device)
     _network(params, *devices.resolve(params.device, params.precision))
+    if exercise:
+        blank = Image.new("RGB", (32, 32), (128, 128, 128))
+        stylize(blank, [blank], params.replace(size=32, steps=1, preview_every=0))
 
 
 def _network(params: StyleParams, device: torch.device, dtype: torch.dtype):

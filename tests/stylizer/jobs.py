@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from rq.job import Job
+
 from gallery import services
 from gallery.models import Stylization
 from stylizer.engine import StyleParams
@@ -51,3 +53,13 @@ def running_with_progress(stylization: Stylization) -> bool:
 def shorten(stylization: Stylization, params: StyleParams = TINY) -> None:
     """Make the next attempt quick (the inputs are otherwise the same)."""
     Stylization.objects.filter(pk=stylization.pk).update(params=services.params_to_json(params))
+
+
+def wait_for_job_end(stylization: Stylization, connection, timeout: float) -> float:
+    """Seconds until the RQ job of the row's current attempt is no longer running."""
+    started = time.monotonic()
+    while Job.fetch(stylization.job_id, connection=connection).get_status() in ("queued", "started"):
+        if time.monotonic() - started > timeout:
+            raise AssertionError(f"job {stylization.job_id} still running after {timeout} s")
+        time.sleep(0.02)
+    return time.monotonic() - started

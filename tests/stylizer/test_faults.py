@@ -20,10 +20,20 @@ from gallery.models import Stylization
 from gallery.storage import PARTIAL_DIR
 from stylizer.engine import StyleParams
 from tests.conftest import RECONCILE_INTERVAL, STALE_AFTER, wait_until_gone
-from tests.stylizer.jobs import LONG, create, finished, running, running_with_progress, shorten, wait_for
+from tests.stylizer.jobs import (
+    LONG,
+    create,
+    finished,
+    running,
+    running_with_progress,
+    shorten,
+    wait_for,
+    wait_for_job_end,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
+CANCEL_GRACE = 2.0  # the default STYLIZER_CANCEL_GRACE, which the test workers keep
 # One optimizer step at 1024 px takes about 12 s on a 2-core CPU: far longer than the
 # 5 s in which a cancelled job must stop, so stopping has to interrupt a step.
 HUGE = StyleParams(size=1024, steps=5, multiscale=False)
@@ -46,7 +56,7 @@ def _partial_files(media_root: Path) -> list[str]:
 def test_killing_the_job_process_fails_the_row_at_once_and_retry_works(worker_factory, idle_queue):
     worker = worker_factory()
     stylization = wait_for(create(LONG), running_with_progress)
-    horse = worker.horse_pid()
+    horse = worker.engine_pid()
 
     os.kill(horse, signal.SIGKILL)
     killed_at = time.monotonic()
@@ -65,7 +75,7 @@ def test_killing_the_job_process_fails_the_row_at_once_and_retry_works(worker_fa
 def test_killing_the_whole_worker_fails_the_row_and_leaves_no_process_behind(worker_factory, idle_queue, settings):
     victim = worker_factory()
     stylization = wait_for(create(LONG), running_with_progress)
-    horse = victim.horse_pid()
+    horse = victim.engine_pid()
     survivor = worker_factory()  # runs the reconciler that notices
 
     victim.kill()  # SIGKILL to the worker's process group; the horse has a group of its own
@@ -120,11 +130,10 @@ def test_a_cancelled_running_job_stops_within_seconds_even_mid_step_and_leaves_n
 ):
     worker = worker_factory()
     stylization = wait_for(create(HUGE), running)
-    horse = worker.horse_pid()
     time.sleep(3)  # well into preparing the targets and the first 12-second step
 
     services.stylization_cancel(stylization=stylization)
-    assert wait_until_gone(horse, timeout=5) < 5
+    assert wait_for_job_end(stylization, idle_queue.connection, timeout=5) < 5
 
     stylization.refresh_from_db()
     assert stylization.status == Stylization.Status.CANCELLED and not stylization.result
@@ -132,3 +141,28 @@ def test_a_cancelled_running_job_stops_within_seconds_even_mid_step_and_leaves_n
     assert _partial_files(_media_root) == []
     assert wait_for(create(), finished).status == Stylization.Status.SUCCEEDED
     assert worker.process.poll() is None
+
+
+def test_a_cancelled_job_whose_process_cannot_stop_is_killed_and_the_process_replaced(worker_factory, idle_queue):
+    worker = worker_factory()
+    stylization = wait_for(create(LONG), running_with_progress)
+    engine = worker.engine_pid()
+    os.kill(engine, signal.SIGSTOP)  # as deaf to the stop signal as a long native call
+
+    services.stylization_cancel(stylization=stylization)
+    assert wait_for_job_end(stylization, idle_queue.connection, timeout=10) < 2 + CANCEL_GRACE + 1
+    wait_until_gone(engine, timeout=5)
+    stylization.refresh_from_db()
+    assert stylization.status == Stylization.Status.CANCELLED
+
+    assert wait_for(create(), finished).status == Stylization.Status.SUCCEEDED
+    assert worker.engine_pid() != engine
+
+
+def test_the_engine_process_is_replaced_after_its_quota_of_jobs(worker_factory, idle_queue):
+    worker = worker_factory({"STYLIZER_ENGINE_MAX_JOBS": "2"})
+    engines = []
+    for _ in range(3):
+        assert wait_for(create(), finished).status == Stylization.Status.SUCCEEDED
+        engines.append(worker.engine_pid())
+    assert engines[0] == engines[1] != engines[2]

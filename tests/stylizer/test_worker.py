@@ -43,6 +43,7 @@ def test_torchvision_weights_setting_reaches_the_engine(settings, monkeypatch, t
     settings.STYLIZER_DEVICE = "cpu"
     settings.STYLIZER_TORCHVISION_WEIGHTS = str(tmp_path / "vgg19.pth")
     monkeypatch.setattr(worker_module.torch, "set_num_threads", lambda threads: None)  # keep this process's
+    monkeypatch.setattr(StylizerWorker, "_start_engine", lambda self: None)  # no fork of the test process
     queue = django_rq.get_queue(settings.RQ_QUEUE)
     monkeypatch.setattr(worker_module.Worker, "work", lambda self, *args, **kwargs: True)
     StylizerWorker([queue], connection=queue.connection).work(burst=True)
