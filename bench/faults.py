@@ -6,11 +6,11 @@ Not a test: it takes a few minutes, because it waits out the real heartbeat, rec
 and grace intervals. It starts a throwaway stack (bench/stack.py) with two workers
 (`manage.py rqworker stylize`, CPU) and no STYLIZER_* fault settings, so the defaults
 apply, and then:
-1. kills -9 the work horse of a running job: seconds until the row is failed;
-2. kills -9 a whole worker mid-job: seconds until its horse is gone (no orphan) and until
-   the row is failed by the other worker's reconciler;
+1. kills -9 the engine process running a job: seconds until the row is failed;
+2. kills -9 a whole worker mid-job: seconds until its engine process is gone (no orphan)
+   and until the row is failed by the other worker's reconciler;
 3. cancels running jobs at 512 and 1024 px (one scale, so every step is long): seconds
-   until the job's process has ended, and the files it left;
+   until the job has ended, and the files it left;
 4. cancels a queued job behind running ones: whether it ever ran;
 5. wipes Redis (FLUSHALL) under running jobs and a queued one: seconds until all are failed;
 and retries every failed row, which must succeed. Prints a markdown table for README.md.
@@ -43,7 +43,7 @@ def main() -> None:
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("Interrupted"))
     try:
-        stack.start({"STYLIZER_DEVICE": "cpu", "LOG_LEVEL": "INFO"})
+        stack.start({"STYLIZER_DEVICE": "cpu", "STYLIZER_MAX_ACTIVE_JOBS": "50", "LOG_LEVEL": "INFO"})
         rows = Faults(stack).run()
     finally:
         stack.stop()
@@ -66,11 +66,12 @@ class Faults:
         self.long = StyleParams(size=64, steps=5000)
         self.short = StyleParams(size=64, steps=3)
         self.user, self.photo, self.style = _fixtures()
-        self.workers = []
+        self.workers = {}  # name -> process
         self.retry = []  # failed rows, retried at the end
 
     def run(self) -> list[tuple[str, str, str]]:
-        self.workers = [self._worker(), self._worker()]
+        self._worker()
+        self._worker()
         return [
             self.kill_horse(),
             *self.kill_worker(),
@@ -84,32 +85,31 @@ class Faults:
     # The scenarios ---------------------------------------------------------------------
 
     def kill_horse(self):
-        row, horse = self._running(self.long)
-        os.kill(horse, signal.SIGKILL)
+        row, _, engine = self._running(self.long)
+        os.kill(engine, signal.SIGKILL)
         seconds = self._until(row, "failed", timeout=60)
         self.retry.append(row)
         return (
-            "kill -9 the job's process (the work horse)",
+            "kill -9 the job's process (the worker's engine process)",
             "row failed within 10 s",
             f"{seconds:.1f} s: {row.error_message}",
         )
 
     def kill_worker(self):
-        row, horse = self._running(self.long)
-        worker = next(worker for worker in self.workers if horse in _children(worker.pid))
-        self.stack.kill(worker)
+        row, name, engine = self._running(self.long)
+        self.stack.kill(self.workers.pop(name))
         started = time.monotonic()
-        while _running_pid(horse):
+        while _running_pid(engine):
             time.sleep(0.05)
         orphan = time.monotonic() - started
         seconds = self._until(row, "failed", timeout=300)
-        self.workers = [w for w in self.workers if w is not worker] + [self._worker()]
+        self._worker()
         self.retry.append(row)
         settings = self.settings
         limits = f"heartbeat {settings.STYLIZER_HEARTBEAT_INTERVAL:g} s, stale after "
         limits += f"{settings.STYLIZER_STALE_AFTER:g} s, reconcile every {settings.STYLIZER_RECONCILE_INTERVAL} s"
         return [
-            ("kill -9 a whole worker mid-job: its horse", "no orphan process left", f"gone after {orphan:.2f} s"),
+            ("kill -9 a whole worker mid-job: its engine process", "no orphan left", f"gone after {orphan:.2f} s"),
             (
                 "kill -9 a whole worker mid-job: the row",
                 "failed within 3 min",
@@ -118,13 +118,15 @@ class Faults:
         ]
 
     def cancel_running(self, size: int):
+        from rq.job import Job
+
         from stylizer.engine import StyleParams
 
-        row, horse = self._running(StyleParams(size=size, steps=5, multiscale=False), progress=False)
+        row, _, _ = self._running(StyleParams(size=size, steps=5, multiscale=False), progress=False)
         time.sleep(3)  # into the targets and the first (long) step
         self.services.stylization_cancel(stylization=row)
         started = time.monotonic()
-        while _running_pid(horse):
+        while Job.fetch(row.job_id, connection=self.stack.redis()).get_status() in ("queued", "started"):
             time.sleep(0.02)
         stopped = time.monotonic() - started
         row.refresh_from_db()
@@ -175,10 +177,10 @@ class Faults:
 
     # Helpers ---------------------------------------------------------------------------
 
-    def _worker(self):
+    def _worker(self) -> None:
         [name] = self.stack.start_workers(1)
         self.stack.wait_for_workers([name])
-        return self.stack.processes[-1]
+        self.workers[name] = self.stack.processes[-1]
 
     def _create(self, params):
         return self.services.stylization_create(
@@ -187,13 +189,13 @@ class Faults:
 
     def _occupy_workers(self) -> list:
         """One long job running on every worker, so the next one stays queued."""
-        rows = []
-        for _ in self.workers:
-            rows.append(self._running(self.long)[0])
-        return rows
+        return [self._running(self.long)[0] for _ in self.workers]
 
     def _running(self, params, *, progress: bool = True):
-        """A new job, once it runs (and has made a step, with `progress`), and its horse's pid."""
+        """A new job once it runs (and has made a step, with `progress`): the row, the name
+        of the worker running it and the pid of that worker's engine process."""
+        from rq.job import Job
+
         row = self._create(params)
         deadline = time.monotonic() + 120
         while True:
@@ -203,9 +205,9 @@ class Faults:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"job never ran: {row.status}")
             time.sleep(0.05)
-        while not (horses := [pid for worker in self.workers for pid in _children(worker.pid)]):
-            time.sleep(0.02)
-        return row, horses[0]
+        name = Job.fetch(row.job_id, connection=self.stack.redis()).worker_name
+        [engine] = _children(self.workers[name].pid)
+        return row, name, engine
 
     def _until(self, row, status: str, *, timeout: float, started: float | None = None) -> float:
         """Seconds (from `started`, or now) until the row, read from the database, has `status`."""
