@@ -1,6 +1,6 @@
 """Load test: concurrent API clients listing and polling while stylization jobs run.
 
-    python bench/load.py [--clients 50] [--duration 60] [--web-workers 2] [--web-threads 4]
+    python bench/load.py [--clients 50] [--duration 60] [--web-workers 3] [--web-threads 2]
                          [--rq-workers 1] [--job-size 64] [--job-steps 5]
                          [--database-url postgres://postgres@127.0.0.1:5432/test] [--redis-url ...]
 
@@ -94,10 +94,16 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=50, help="concurrent API clients (default 50)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load (default 60)")
     parser.add_argument("--think", type=float, default=1.0, help="mean seconds between a client's requests")
-    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes (default 2)")
-    parser.add_argument("--web-threads", type=int, default=4, help="threads per gunicorn worker (default 4)")
+    parser.add_argument("--ramp", type=float, default=5.0, help="clients start at random within this many seconds")
+    parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes (default 3)")
+    parser.add_argument("--web-threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
     parser.add_argument("--rq-workers", type=int, default=1, help="RQ worker processes (default 1)")
-    parser.add_argument("--worker-nice", type=int, default=10, help="niceness of the RQ workers (default 10)")
+    parser.add_argument(
+        "--idle-workers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="run the RQ workers at idle CPU priority (SCHED_IDLE), as if on machines of their own (default on)",
+    )
     parser.add_argument("--torch-threads", type=int, default=1, help="OMP/MKL threads per RQ worker (default 1)")
     parser.add_argument("--job-size", type=int, default=64, help="long side of each stylization, px (default 64)")
     parser.add_argument("--job-steps", type=int, default=5, help="optimizer steps per stylization (default 5)")
@@ -169,7 +175,7 @@ class LoadStack(Stack):
         self._populate()
         names = self.start_workers(
             self.args.rq_workers,
-            nice=self.args.worker_nice,
+            idle=self.args.idle_workers,
             env={"OMP_NUM_THREADS": str(self.args.torch_threads), "MKL_NUM_THREADS": str(self.args.torch_threads)},
         )
         self.wait_for_workers(names)
@@ -220,9 +226,12 @@ class LoadStack(Stack):
         return (
             f"gunicorn gthread {self.args.web_workers} workers x {self.args.web_threads} threads "
             f"(keep-alive 75 s, DEBUG=false) on 127.0.0.1:{self.port}; {self.backends()}; "
-            f"{self.args.rq_workers} RQ worker(s) (`manage.py rqworker stylize`, CPU, nice {self.args.worker_nice}, "
+            f"{self.args.rq_workers} RQ worker(s) (`manage.py rqworker stylize`, CPU, {self._priority()}, "
             f"{self.args.torch_threads} torch thread(s)); jobs {self.args.job_size} px, {self.args.job_steps} steps"
         )
+
+    def _priority(self) -> str:
+        return "SCHED_IDLE: only CPU time the web tier leaves" if self.args.idle_workers else "normal priority"
 
     def drain_and_verify(self, run: Run) -> dict:
         """Wait until no row is queued or running (bounded), then check nothing was lost or doubled."""
@@ -464,6 +473,8 @@ async def _client(
         await asyncio.sleep(min(rng.uniform(0.5, 1.5) * args.think, max(0.0, deadline - time.monotonic())))
 
     try:
+        # Clients arrive over the first --ramp seconds, as users do, not all in one millisecond.
+        await asyncio.sleep(rng.uniform(0, args.ramp))
         key = next(keys)
         job = await create(key)
         # The same POST again, as a client does when the first answer was lost: it must not
@@ -513,7 +524,8 @@ def _report(args: argparse.Namespace, stack: LoadStack, run: Run, jobs: dict) ->
     lines = [
         f"Load test: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.node()} ({os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f} at the end), {args.clients} clients × {run.seconds:.0f} s, "
-        f"think time {args.think:g} s ± 50%, {total / run.seconds:.0f} requests/s.",
+        f"clients starting within the first {args.ramp:g} s, think time {args.think:g} s ± 50%, "
+        f"{total / run.seconds:.0f} requests/s.",
         "",
         f"Stack: {stack.describe()}. The clients, the web server and the job workers share this machine's CPUs; "
         "in production the jobs run on separate GPU machines.",

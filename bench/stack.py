@@ -113,12 +113,21 @@ class Stack:
 
     # Processes -----------------------------------------------------------------------
 
-    def spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
-        """Start `command` in its own session (so stop() can kill its whole process group)."""
+    def spawn(
+        self, name: str, command: list[str], env: dict[str, str] | None = None, *, idle: bool = False
+    ) -> subprocess.Popen:
+        """Start `command` in its own session (so stop() can kill its whole process group);
+        with `idle`, at idle CPU priority (SCHED_IDLE: it runs only when nothing else wants the CPU)."""
         log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 - closed in stop()
         self.logs.append(log)
         process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env | (env or {}), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command,
+            cwd=ROOT,
+            env=self.env | (env or {}),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=_idle_priority if idle else None,
         )
         process.name = name
         self.processes.append(process)
@@ -130,14 +139,14 @@ class Stack:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
-    def start_workers(self, count: int, *, env: dict[str, str] | None = None, nice: int = 0) -> list[str]:
+    def start_workers(self, count: int, *, env: dict[str, str] | None = None, idle: bool = False) -> list[str]:
         """Start `count` `manage.py rqworker stylize` processes; return their names."""
         from django.conf import settings
 
         names = [f"bench-worker-{secrets.token_hex(3)}" for _ in range(count)]
         for name in names:
             command = [sys.executable, "manage.py", "rqworker", settings.RQ_QUEUE, "--name", name]
-            self.spawn(name, ["nice", "-n", str(nice), *command] if nice else command, env)
+            self.spawn(name, command, env, idle=idle)
         return names
 
     def wait_for_workers(self, names: list[str]) -> None:
@@ -201,3 +210,7 @@ class Stack:
                 connections.close_all()
             with psycopg.connect(self.pg_admin_url, autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{self.pg_database}" WITH (FORCE)')
+
+
+def _idle_priority() -> None:
+    os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))

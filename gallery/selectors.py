@@ -6,6 +6,7 @@ anyone else gets `Http404` (never 403), so a stranger cannot tell a row exists.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from uuid import UUID
 
@@ -93,7 +94,7 @@ def style_get_image_source(*, fetched_by: AbstractBaseUser, style_id: UUID | str
 
 
 def _with_related(queryset: QuerySet[Stylization]) -> QuerySet[Stylization]:
-    return queryset.select_related("photo", "owner").prefetch_related(
+    return queryset.prefetch_related(
         Prefetch("style_links", queryset=StylizationStyle.objects.select_related("style"))
     )
 
@@ -130,8 +131,18 @@ def stylization_count_active(*, fetched_by: AbstractBaseUser) -> int:
     return Stylization.objects.filter(owner=fetched_by, status__in=Stylization.ACTIVE_STATUSES).count()
 
 
+# Reads look for stale rows at most this often per process: a row turns stale only after
+# STYLIZER_STALE_AFTER seconds, and the look is a query that busy lists would pay each time.
+SETTLE_EVERY = 1.0
+_settled_at = float("-inf")
+
+
 def _settle_stale() -> int:
     """Reads see a dead worker's row as failed at once, even if no worker is left to reap it."""
+    global _settled_at
+    if time.monotonic() - _settled_at < SETTLE_EVERY:
+        return 0
+    _settled_at = time.monotonic()
     cutoff = timezone.now() - timedelta(seconds=settings.STYLIZER_STALE_AFTER)
     stale = Stylization.objects.filter(status=Stylization.Status.RUNNING, heartbeat_at__lt=cutoff)
     if not stale.exists():
