@@ -73,7 +73,7 @@ class Faults:
         self._worker()
         self._worker()
         return [
-            self.kill_horse(),
+            self.kill_engine(),
             *self.kill_worker(),
             self.cancel_running(512),
             self.cancel_running(1024),
@@ -84,7 +84,7 @@ class Faults:
 
     # The scenarios ---------------------------------------------------------------------
 
-    def kill_horse(self):
+    def kill_engine(self):
         row, _, engine = self._running(self.long)
         os.kill(engine, signal.SIGKILL)
         seconds = self._until(row, "failed", timeout=60)

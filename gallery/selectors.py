@@ -94,9 +94,7 @@ def style_get_image_source(*, fetched_by: AbstractBaseUser, style_id: UUID | str
 
 
 def _with_related(queryset: QuerySet[Stylization]) -> QuerySet[Stylization]:
-    return queryset.prefetch_related(
-        Prefetch("style_links", queryset=StylizationStyle.objects.select_related("style"))
-    )
+    return queryset.prefetch_related(Prefetch("style_links", queryset=StylizationStyle.objects.select_related("style")))
 
 
 def stylization_list(*, fetched_by: AbstractBaseUser, status: str | None = None) -> QuerySet[Stylization]:

@@ -477,9 +477,9 @@ def _lost_job_message(job: Job | None) -> str | None:
 
 # Stylizations: the worker's side ------------------------------------------------------
 #
-# Two processes share a job: the RQ worker (stylizer.worker) forks a work horse that runs
-# `stylization_run`, and watches it with `stylization_watch` (heartbeat, cancel) and
-# `stylization_settle` (whatever the horse could not write because it died).
+# Two processes share a job: the RQ worker (stylizer.worker) hands it to its engine process,
+# which runs `stylization_run`, and watches it with `stylization_watch` (heartbeat, cancel)
+# and `stylization_settle` (whatever the engine process could not write because it died).
 
 
 class _RunState:

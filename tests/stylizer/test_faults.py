@@ -56,9 +56,9 @@ def _partial_files(media_root: Path) -> list[str]:
 def test_killing_the_job_process_fails_the_row_at_once_and_retry_works(worker_factory, idle_queue):
     worker = worker_factory()
     stylization = wait_for(create(LONG), running_with_progress)
-    horse = worker.engine_pid()
+    engine = worker.engine_pid()
 
-    os.kill(horse, signal.SIGKILL)
+    os.kill(engine, signal.SIGKILL)
     killed_at = time.monotonic()
     stylization = wait_for(stylization, _failed, timeout=10)
     assert time.monotonic() - killed_at < 10
@@ -75,12 +75,12 @@ def test_killing_the_job_process_fails_the_row_at_once_and_retry_works(worker_fa
 def test_killing_the_whole_worker_fails_the_row_and_leaves_no_process_behind(worker_factory, idle_queue, settings):
     victim = worker_factory()
     stylization = wait_for(create(LONG), running_with_progress)
-    horse = victim.engine_pid()
+    engine = victim.engine_pid()
     survivor = worker_factory()  # runs the reconciler that notices
 
-    victim.kill()  # SIGKILL to the worker's process group; the horse has a group of its own
+    victim.kill()  # SIGKILL to the worker's process group; its engine process has a group of its own
     killed_at = time.monotonic()
-    wait_until_gone(horse, timeout=5)
+    wait_until_gone(engine, timeout=5)
 
     # Straight from the database: the survivor's reconciler failed the row, not a page read.
     stylization = wait_for(stylization, _failed, timeout=STALE_AFTER + 4 * RECONCILE_INTERVAL + 5)
