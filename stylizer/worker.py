@@ -23,8 +23,9 @@ faults visible and stoppable:
 
 Why not RQ's default (a fresh fork per job) or SimpleWorker (jobs in the worker itself):
 a fresh fork per job pays a CUDA context, cuDNN set-up and the weights' copy to the GPU
-every time, which bench/job_overhead.py measured at 1.4 s a job on an H100, where a
-whole 1024 px job takes 0.7 s; SimpleWorker cannot stop a job mid-step nor survive it.
+every time, which bench/job_overhead.py measured at about a second a job on an H100 (a
+1024 px `standard` job: 3.4 s in a fresh fork, 2.2 s in a warm engine process);
+SimpleWorker cannot stop a job mid-step nor survive a crash in one.
 
 Forking safely:
 - PyTorch's OpenMP runtime (libgomp) hangs a child forked after the parent ran a parallel
