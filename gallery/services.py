@@ -381,9 +381,9 @@ def stylization_requeue(*, stylization: Stylization) -> Stylization:
 
 @transaction.atomic
 def stylization_delete(*, stylization: Stylization) -> None:
-    """Delete a stylization (cancelling it first if active), its files and its private styles."""
+    """Delete a stylization, its files and its private styles. An active one's job stops: a
+    queued job is taken off the queue, and a running one's worker sees its row gone."""
     if stylization.is_active:
-        Stylization.objects.filter(pk=stylization.pk).update(status=Stylization.Status.CANCELLED)
         job_id = stylization.job_id
         transaction.on_commit(lambda: _cancel_job(job_id))
     private_styles = list(Style.objects.filter(stylizations=stylization, owner__isnull=False))
@@ -498,10 +498,12 @@ class _RunState:
     def mine(self):
         return Stylization.objects.filter(pk=self.pk, attempt=self.attempt, status=Stylization.Status.RUNNING)
 
-    def write(self, **fields: Any) -> None:
+    def write(self, **fields: Any) -> bool:
         """Update the row if it is still this attempt's and running; else ask the engine to stop."""
-        if not self.mine().update(heartbeat_at=timezone.now(), **fields):
-            self.stopped.set()
+        if self.mine().update(heartbeat_at=timezone.now(), **fields):
+            return True
+        self.stopped.set()
+        return False
 
     def progress(self, progress: Progress) -> None:
         self.interruptible = False  # never cut a database write or a file save short
@@ -519,14 +521,18 @@ class _RunState:
             return
         self.last_write = now
         fields: dict[str, Any] = {"step": progress.step, "total_steps": progress.total, "losses": self.losses}
-        old_preview = None
+        new_preview = ""
         if self.pending_preview is not None:
             preview = images.jpeg(self.pending_preview, name="preview.jpg")
-            old_preview, self.preview_name = self.preview_name, _save_result_file(self.pk, self.attempt, preview)
-            fields["preview"] = self.preview_name
+            new_preview = _save_result_file(self.pk, self.attempt, preview)
+            fields["preview"] = new_preview
             self.pending_preview = None
-        self.write(**fields)
-        _delete_files(old_preview or "")
+        if not self.write(**fields):
+            # Cancelled or retried meanwhile: the row keeps the preview it points at.
+            _delete_files(new_preview)
+        elif new_preview:
+            _delete_files(self.preview_name)
+            self.preview_name = new_preview
 
     def on_stop_signal(self, signum, frame) -> None:
         """STOP_SIGNAL from the worker: stop now, even in the middle of a step.
@@ -562,10 +568,11 @@ def stylization_run(*, stylization_id: str, attempt: int, device: str | None = N
     state = _RunState(stylization)
     outcome = _run_engine(stylization, state, device or settings.STYLIZER_DEVICE)
     if state.mine().update(finished_at=timezone.now(), losses=state.losses, **outcome):
-        leftovers = [state.preview_name] if "preview" in outcome else []
-    else:  # cancelled, retried or deleted meanwhile: the files just made are nobody's
-        leftovers = [outcome.get("result", ""), outcome.get("preview", ""), state.preview_name]
-    _delete_files(*leftovers)
+        _delete_files(state.preview_name if "preview" in outcome else "")
+    else:
+        # Cancelled, retried or deleted meanwhile: keep what the row still points at (a
+        # cancelled row shows its last preview) and delete the rest of this attempt's files.
+        _discard_unreferenced_files(stylization_id, attempt)
 
 
 def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict[str, Any]:
