@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,7 +17,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from gallery import errors, images, services
-from gallery.forms import image_file_field
+from gallery.forms import AdminPasswordChangeForm, image_file_field
 from gallery.models import Photo, Style, Stylization, StylizationStyle
 
 admin.site.site_header = "nstsite administration"
@@ -164,3 +166,13 @@ class PhotoAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Photo]) -> None:
         for photo in queryset:
             services.photo_delete(photo=photo)
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(auth_admin.UserAdmin):
+    """Django's, except that a password set by staff revokes the user's API token too."""
+
+    change_password_form = AdminPasswordChangeForm

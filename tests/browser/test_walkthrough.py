@@ -59,6 +59,7 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
 
     page.get_by_role("link", name="Sign up").first.click()
     page.fill("#id_username", "monet")
+    page.fill("#id_email", "claude@giverny.example")
     page.fill("#id_password1", "Water-Lilies-1899")
     page.fill("#id_password2", "Water-Lilies-1899")
     page.screenshot(path=shots / "02-signup.png", full_page=True)
