@@ -148,7 +148,7 @@ class StylizationForm(forms.Form):
         min_value=0,
         required=False,
         initial=DEFAULTS.seed,
-        help_text="Same seed and options give the same picture.",
+        help_text="Empty: a random one, shown on the result page. Same seed and options give the same picture.",
     )
     # One per rendered form: submitting the same form twice (a double click, a resent
     # POST) gives the first submission's stylization instead of a second job.

@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import secrets
 import signal
 import threading
 import time
@@ -58,6 +59,9 @@ STOP_SIGNAL = signal.SIGUSR1
 # A write cut short by a crash leaves a .part file; none legitimately takes this long.
 PARTIAL_FILE_MAX_AGE = 3600
 IDEMPOTENCY_KEY_MAX = 255
+# Random seeds are picked below this: short enough to read and type back, and exact in
+# every JSON client (JavaScript numbers lose integers past 2^53).
+RANDOM_SEED_LIMIT = 2**31
 
 
 # API tokens --------------------------------------------------------------------------
@@ -249,7 +253,7 @@ def stylization_create(
             stylization = Stylization.objects.create(
                 owner=owner,
                 photo=photo,
-                params=request[2],
+                params=_with_seed(request[2]),
                 queued_at=timezone.now(),
                 idempotency_key=idempotency_key,
             )
@@ -323,8 +327,12 @@ def _replay(owner: AbstractBaseUser, key: str, request: tuple | None = None) -> 
     earlier = Stylization.objects.filter(owner=owner, idempotency_key=key).first()
     if earlier is None:
         return None
-    if request is not None and request != _request_of(earlier):
-        raise errors.IdempotencyKeyReused()
+    if request is not None:
+        photo_id, style_ids, params = request
+        if params["seed"] is None:  # "a random seed": the one picked for the first request is it
+            params = {**params, "seed": earlier.params.get("seed")}
+        if (photo_id, style_ids, params) != _request_of(earlier):
+            raise errors.IdempotencyKeyReused()
     earlier.replayed = True
     return earlier
 
@@ -332,6 +340,15 @@ def _replay(owner: AbstractBaseUser, key: str, request: tuple | None = None) -> 
 def _request_of(stylization: Stylization) -> tuple:
     links = stylization.style_links.order_by("position").values_list("style_id", flat=True)
     return (stylization.photo_id, list(links), _as_stored(stylization.params))
+
+
+def _with_seed(params: dict[str, Any]) -> dict[str, Any]:
+    """Stored parameters with a seed: no seed asked for means a random one, picked here and
+    stored on the row, so the page and the API show it, a retry repeats it, and the same
+    picture can be painted again on purpose."""
+    if params["seed"] is not None:
+        return params
+    return {**params, "seed": secrets.randbelow(RANDOM_SEED_LIMIT)}
 
 
 def _as_stored(data: dict[str, Any]) -> dict[str, Any]:
