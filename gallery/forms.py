@@ -169,6 +169,11 @@ class StylizationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # A weight counts (and its error shows) only on a chosen style; the page shows no
+        # slider for the others, so an error there could be neither seen nor fixed.
+        chosen = {f"{WEIGHT_PREFIX}{style.pk}" for style in data.get("styles") or ()}
+        for name in [name for name in self.errors if name.startswith(WEIGHT_PREFIX) and name not in chosen]:
+            del self.errors[name]
         if not data.get("photo") and not data.get("photo_file"):
             self.add_error("photo", "Choose one of your photos or upload a new one.")
         if not data.get("styles") and not data.get("style_file"):
