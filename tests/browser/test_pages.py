@@ -1,9 +1,11 @@
 """Pages as a browser shows them: the admin's style and stylization pages, the result page of a
-job that never ran, and the status badges' contrast. Screenshots land in artifacts/browser/."""
+job that never ran, the status badges' contrast, and a locked-out user's password reset.
+Screenshots land in artifacts/browser/."""
 
 import re
 
 import pytest
+from django.core import mail
 from django.test import Client
 
 from gallery import errors, services
@@ -149,3 +151,43 @@ def test_every_status_badge_is_readable(browser, live_server, shots, idle_queue)
 
     ratios = {label: round(_contrast(rgb(color), rgb(background)), 2) for label, color, background in colours}
     assert all(ratio >= WCAG_AA_TEXT for ratio in ratios.values()), ratios
+
+
+def test_a_locked_out_user_resets_the_password_by_mail_and_logs_in(browser, live_server, shots, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    make_user("ada", password="Old-Secret-123", email="ada@example.com")
+    page = browser.new_page(viewport=DESKTOP)
+    page.set_default_timeout(20_000)
+    page.goto(live_server.url + "/accounts/login/")
+    for _ in range(2):
+        page.fill("#id_username", "ada")
+        page.fill("#id_password", "not-it")
+        page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Log-in locked").wait_for()
+    page.screenshot(path=shots / "reset-1-locked.png", full_page=True)
+
+    page.get_by_role("link", name="Reset your password").click()
+    page.fill("#id_email", "ada@example.com")
+    page.screenshot(path=shots / "reset-2-form.png", full_page=True)
+    page.get_by_role("button", name="Send the link").click()
+    page.get_by_role("heading", name="Check your e-mail").wait_for()
+    page.screenshot(path=shots / "reset-3-sent.png", full_page=True)
+
+    for _ in range(50):  # the mail goes out from a thread of its own
+        if mail.outbox:
+            break
+        page.wait_for_timeout(100)
+    link = re.search(r"https?://\S+/accounts/password/reset/\S+/", mail.outbox[0].body).group(0)
+    page.goto(link)
+    page.fill("#id_new_password1", "New-Secret-456")
+    page.fill("#id_new_password2", "New-Secret-456")
+    page.screenshot(path=shots / "reset-4-choose.png", full_page=True)
+    page.get_by_role("button", name="Set the new password").click()
+    page.get_by_role("heading", name="Password changed").wait_for()
+    page.screenshot(path=shots / "reset-5-done.png", full_page=True)
+
+    page.get_by_role("link", name="Log in").last.click()
+    page.fill("#id_username", "ada")
+    page.fill("#id_password", "New-Secret-456")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(live_server.url + "/results/")
