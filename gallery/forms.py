@@ -6,14 +6,16 @@ defaults and the choices its constants, so nothing here retypes them.
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 
-from gallery import errors, images
+from gallery import errors, images, services
 from gallery.models import Photo, Style
 from stylizer.engine import StyleParams
 from stylizer.engine.params import MAX_SIZE, MIN_SIZE, PRESETS
@@ -36,9 +38,55 @@ WEIGHT_PREFIX = "weight_"
 
 
 class SignUpForm(UserCreationForm):
+    # Required: a reset link by e-mail is the only way back into a forgotten account, and
+    # the photos in it are private. Not unique: "that address is taken" would tell anyone
+    # which addresses have accounts (a reset mails a link for each account on the address).
+    email = forms.EmailField(
+        label="E-mail",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="Only for a password-reset link, if you ever need one. Never shown to anyone.",
+    )
+
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ("username",)
+        fields = ("username", "email")
+
+    def clean_email(self) -> str:
+        return User.objects.normalize_email(self.cleaned_data["email"])
+
+
+class _EndsOldCredentials:
+    """For the forms that set a password (the user's change, a reset link, staff in the admin):
+    once saved, what the old password opened is closed (`services.auth_password_changed`)."""
+
+    by_reset_link = False
+
+    def save(self, commit: bool = True):
+        user = super().save(commit=commit)
+        if commit:
+            services.auth_password_changed(user=user, by_reset_link=self.by_reset_link)
+        return user
+
+
+class PasswordChangeForm(_EndsOldCredentials, auth_forms.PasswordChangeForm):
+    pass
+
+
+class SetPasswordForm(_EndsOldCredentials, auth_forms.SetPasswordForm):
+    by_reset_link = True
+
+
+class AdminPasswordChangeForm(_EndsOldCredentials, auth_forms.AdminPasswordChangeForm):
+    pass
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, but the e-mail goes out from a thread of its own: the answer then takes as
+    long whether or not an account uses the address (an SMTP round trip would tell)."""
+
+    def send_mail(self, *args, **kwargs) -> None:
+        threading.Thread(target=super().send_mail, args=args, kwargs=kwargs, daemon=True).start()
 
 
 class ImageFileInput(forms.ClearableFileInput):
@@ -100,7 +148,7 @@ class StylizationForm(forms.Form):
         min_value=0,
         required=False,
         initial=DEFAULTS.seed,
-        help_text="Same seed and options give the same picture.",
+        help_text="Empty: a random one, shown on the result page. Same seed and options give the same picture.",
     )
     # One per rendered form: submitting the same form twice (a double click, a resent
     # POST) gives the first submission's stylization instead of a second job.
@@ -121,6 +169,11 @@ class StylizationForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        # A weight counts (and its error shows) only on a chosen style; the page shows no
+        # slider for the others, so an error there could be neither seen nor fixed.
+        chosen = {f"{WEIGHT_PREFIX}{style.pk}" for style in data.get("styles") or ()}
+        for name in [name for name in self.errors if name.startswith(WEIGHT_PREFIX) and name not in chosen]:
+            del self.errors[name]
         if not data.get("photo") and not data.get("photo_file"):
             self.add_error("photo", "Choose one of your photos or upload a new one.")
         if not data.get("styles") and not data.get("style_file"):

@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import secrets
 import signal
 import threading
 import time
@@ -23,6 +24,7 @@ from typing import IO, Any
 
 import django_rq
 import redis
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -57,6 +59,9 @@ STOP_SIGNAL = signal.SIGUSR1
 # A write cut short by a crash leaves a .part file; none legitimately takes this long.
 PARTIAL_FILE_MAX_AGE = 3600
 IDEMPOTENCY_KEY_MAX = 255
+# Random seeds are picked below this: short enough to read and type back, and exact in
+# every JSON client (JavaScript numbers lose integers past 2^53).
+RANDOM_SEED_LIMIT = 2**31
 
 
 # API tokens --------------------------------------------------------------------------
@@ -71,6 +76,20 @@ def auth_token_get_or_create(*, user: AbstractBaseUser) -> Token:
 def auth_token_revoke(*, user: AbstractBaseUser) -> None:
     """Delete the user's API token; clients using it get 401 until they obtain a new one."""
     Token.objects.filter(user=user).delete()
+
+
+def auth_password_changed(*, user: AbstractBaseUser, by_reset_link: bool = False) -> None:
+    """End what the old password opened, once a new one is saved (by its owner, a reset link
+    or staff): the API token, which never expires and may be in the hands of whoever knew the
+    old password, is revoked. Sessions need nothing here: Django ends every session whose
+    password hash is out of date (the page that changed it keeps its own, on purpose).
+
+    `by_reset_link`: whoever set it read the account's e-mail, so the log-in lock on the
+    username is lifted too; a locked-out owner can log in with the new password at once.
+    """
+    auth_token_revoke(user=user)
+    if by_reset_link:
+        axes_reset(username=user.get_username())
 
 
 # Photos ------------------------------------------------------------------------------
@@ -234,7 +253,7 @@ def stylization_create(
             stylization = Stylization.objects.create(
                 owner=owner,
                 photo=photo,
-                params=request[2],
+                params=_with_seed(request[2]),
                 queued_at=timezone.now(),
                 idempotency_key=idempotency_key,
             )
@@ -308,8 +327,12 @@ def _replay(owner: AbstractBaseUser, key: str, request: tuple | None = None) -> 
     earlier = Stylization.objects.filter(owner=owner, idempotency_key=key).first()
     if earlier is None:
         return None
-    if request is not None and request != _request_of(earlier):
-        raise errors.IdempotencyKeyReused()
+    if request is not None:
+        photo_id, style_ids, params = request
+        if params["seed"] is None:  # "a random seed": the one picked for the first request is it
+            params = {**params, "seed": earlier.params.get("seed")}
+        if (photo_id, style_ids, params) != _request_of(earlier):
+            raise errors.IdempotencyKeyReused()
     earlier.replayed = True
     return earlier
 
@@ -317,6 +340,15 @@ def _replay(owner: AbstractBaseUser, key: str, request: tuple | None = None) -> 
 def _request_of(stylization: Stylization) -> tuple:
     links = stylization.style_links.order_by("position").values_list("style_id", flat=True)
     return (stylization.photo_id, list(links), _as_stored(stylization.params))
+
+
+def _with_seed(params: dict[str, Any]) -> dict[str, Any]:
+    """Stored parameters with a seed: no seed asked for means a random one, picked here and
+    stored on the row, so the page and the API show it, a retry repeats it, and the same
+    picture can be painted again on purpose."""
+    if params["seed"] is not None:
+        return params
+    return {**params, "seed": secrets.randbelow(RANDOM_SEED_LIMIT)}
 
 
 def _as_stored(data: dict[str, Any]) -> dict[str, Any]:
@@ -381,9 +413,9 @@ def stylization_requeue(*, stylization: Stylization) -> Stylization:
 
 @transaction.atomic
 def stylization_delete(*, stylization: Stylization) -> None:
-    """Delete a stylization (cancelling it first if active), its files and its private styles."""
+    """Delete a stylization, its files and its private styles. An active one's job stops: a
+    queued job is taken off the queue, and a running one's worker sees its row gone."""
     if stylization.is_active:
-        Stylization.objects.filter(pk=stylization.pk).update(status=Stylization.Status.CANCELLED)
         job_id = stylization.job_id
         transaction.on_commit(lambda: _cancel_job(job_id))
     private_styles = list(Style.objects.filter(stylizations=stylization, owner__isnull=False))
@@ -498,10 +530,12 @@ class _RunState:
     def mine(self):
         return Stylization.objects.filter(pk=self.pk, attempt=self.attempt, status=Stylization.Status.RUNNING)
 
-    def write(self, **fields: Any) -> None:
+    def write(self, **fields: Any) -> bool:
         """Update the row if it is still this attempt's and running; else ask the engine to stop."""
-        if not self.mine().update(heartbeat_at=timezone.now(), **fields):
-            self.stopped.set()
+        if self.mine().update(heartbeat_at=timezone.now(), **fields):
+            return True
+        self.stopped.set()
+        return False
 
     def progress(self, progress: Progress) -> None:
         self.interruptible = False  # never cut a database write or a file save short
@@ -519,14 +553,18 @@ class _RunState:
             return
         self.last_write = now
         fields: dict[str, Any] = {"step": progress.step, "total_steps": progress.total, "losses": self.losses}
-        old_preview = None
+        new_preview = ""
         if self.pending_preview is not None:
             preview = images.jpeg(self.pending_preview, name="preview.jpg")
-            old_preview, self.preview_name = self.preview_name, _save_result_file(self.pk, self.attempt, preview)
-            fields["preview"] = self.preview_name
+            new_preview = _save_result_file(self.pk, self.attempt, preview)
+            fields["preview"] = new_preview
             self.pending_preview = None
-        self.write(**fields)
-        _delete_files(old_preview or "")
+        if not self.write(**fields):
+            # Cancelled or retried meanwhile: the row keeps the preview it points at.
+            _delete_files(new_preview)
+        elif new_preview:
+            _delete_files(self.preview_name)
+            self.preview_name = new_preview
 
     def on_stop_signal(self, signum, frame) -> None:
         """STOP_SIGNAL from the worker: stop now, even in the middle of a step.
@@ -562,10 +600,11 @@ def stylization_run(*, stylization_id: str, attempt: int, device: str | None = N
     state = _RunState(stylization)
     outcome = _run_engine(stylization, state, device or settings.STYLIZER_DEVICE)
     if state.mine().update(finished_at=timezone.now(), losses=state.losses, **outcome):
-        leftovers = [state.preview_name] if "preview" in outcome else []
-    else:  # cancelled, retried or deleted meanwhile: the files just made are nobody's
-        leftovers = [outcome.get("result", ""), outcome.get("preview", ""), state.preview_name]
-    _delete_files(*leftovers)
+        _delete_files(state.preview_name if "preview" in outcome else "")
+    else:
+        # Cancelled, retried or deleted meanwhile: keep what the row still points at (a
+        # cancelled row shows its last preview) and delete the rest of this attempt's files.
+        _discard_unreferenced_files(stylization_id, attempt)
 
 
 def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict[str, Any]:

@@ -117,6 +117,35 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "gallery:home"
 LOGOUT_REDIRECT_URL = "login"
+# Password-reset links work once, for an hour (the reset pages and e-mail say so).
+PASSWORD_RESET_TIMEOUT = 60 * 60
+
+# E-mail (password-reset links). Without EMAIL_HOST, mails are written to the web process's
+# output (development); with it, they go out over SMTP, with STARTTLS unless told otherwise.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+    EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+    if EMAIL_USE_TLS and EMAIL_USE_SSL:
+        raise ImproperlyConfigured(
+            "EMAIL_USE_TLS (STARTTLS, usually port 587) and EMAIL_USE_SSL (implicit TLS, usually port 465) "
+            "exclude each other: set one of them to false."
+        )
+    DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="")
+    if not DEFAULT_FROM_EMAIL:
+        raise ImproperlyConfigured(
+            "DEFAULT_FROM_EMAIL must be set with EMAIL_HOST: the sender of the site's mails, "
+            'e.g. "nstsite <noreply@nst.example.com>".'
+        )
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="nstsite <noreply@localhost>")
+
 # A form sent without its CSRF token (expired page, another site) gets our own 403 page.
 CSRF_FAILURE_VIEW = "nstsite.views.csrf_failure"
 

@@ -1,10 +1,20 @@
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers and feed readers ask for on their own: our icon, from the static files."""
+    return redirect(static("gallery/favicon.ico"))
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("gallery.api.urls")),
     path("accounts/", include("gallery.account_urls")),
+    path("favicon.ico", favicon),
     path("", include("gallery.urls")),
 ]
 

@@ -31,10 +31,13 @@ from gallery.api.exceptions import body
 API_PREFIX = "/api/"  # where nstsite.urls mounts the REST API
 
 
-def _error(request: HttpRequest, *, status: int, code: str, title: str, message: str) -> HttpResponse:
+def _error(
+    request: HttpRequest, *, status: int, code: str, title: str, message: str, offer_reset: bool = False
+) -> HttpResponse:
+    """`offer_reset`: the page also links to the password reset (a locked log-in)."""
     if request.path_info.startswith(API_PREFIX):
         return JsonResponse(body(code=code, detail=message), status=status)
-    context = {"title": title, "message": message, "back_url": _back_url(request)}
+    context = {"title": title, "message": message, "back_url": _back_url(request), "offer_reset": offer_reset}
     return render(request, "error.html", context, status=status)
 
 
@@ -74,7 +77,12 @@ def login_locked(request: HttpRequest, original_response=None, credentials: dict
     minutes = math.ceil(seconds / 60)
     wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
     response = _error(
-        request, status=429, code="login_locked", title="Log-in locked", message=errors.LOGIN_LOCKED.format(wait=wait)
+        request,
+        status=429,
+        code="login_locked",
+        title="Log-in locked",
+        message=errors.LOGIN_LOCKED.format(wait=wait),
+        offer_reset=True,
     )
     response["Retry-After"] = str(seconds)
     return response

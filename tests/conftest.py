@@ -71,9 +71,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(_session["tmp"], ignore_errors=True)
 
 
-@pytest.fixture(autouse=True)
-def _media_root(settings) -> Path:
-    """Every test writes images under the session's temp MEDIA_ROOT (shared with the worker)."""
+@pytest.fixture
+def media_root() -> Path:
+    """The session's temp MEDIA_ROOT (set in pytest_configure, shared with the worker processes)."""
     return Path(settings.MEDIA_ROOT)
 
 

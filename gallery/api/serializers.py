@@ -266,7 +266,8 @@ class OptionsSerializer(serializers.Serializer):
         max_value=2**63 - 1,
         allow_null=True,
         default=DEFAULTS.seed,
-        help_text="Same seed and options give the same picture; null picks a random one.",
+        help_text="Same seed and options give the same picture; null (the default) picks a random one, "
+        "stored and shown in the stylization's options (a retry keeps it).",
     )
 
     @staticmethod
@@ -328,7 +329,7 @@ _RUNNING = {
         "steps": None,
         "style_strength": 1.0,
         "preserve_colors": False,
-        "seed": 0,
+        "seed": 1843062147,
     },
     "error_message": "",
     "created_at": "2026-11-24T09:31:00Z",

@@ -13,7 +13,13 @@
     if (element) element.hidden = hidden;
   }
 
-  function drawLossChart(svg, losses) {
+  // What the empty chart says: a job still to run fills it in; a finished one will not.
+  function emptyChartText(active, count) {
+    if (active) return "The chart fills in as the steps run.";
+    return count === 0 ? "No steps ran, so there is no loss to show." : "Only one step ran: too few for a curve.";
+  }
+
+  function drawLossChart(svg, losses, active) {
     const values = losses.filter((v) => typeof v === "number" && v > 0);
     const NS = "http://www.w3.org/2000/svg";
     svg.replaceChildren();
@@ -24,7 +30,7 @@
       text.setAttribute("y", height / 2);
       text.setAttribute("text-anchor", "middle");
       text.setAttribute("class", "chart-empty");
-      text.textContent = "The chart fills in as the steps run.";
+      text.textContent = emptyChartText(active, values.length);
       svg.appendChild(text);
       return;
     }
@@ -102,7 +108,7 @@
     }
     $("[data-steps]").textContent = state.total_steps ? `${state.step} / ${state.total_steps}` : String(state.step);
     if (state.run_seconds) $("[data-run-time]").textContent = `${state.run_seconds.toFixed(1)} s`;
-    drawLossChart($("[data-loss-chart]"), state.losses || []);
+    drawLossChart($("[data-loss-chart]"), state.losses || [], active);
   }
 
   async function poll() {

@@ -65,7 +65,8 @@ class StyleParams:
     preserve_colors: bool = False
     init: str = "content"
     optimizer: Optimizer = "lbfgs"
-    seed: int | None = 0
+    # None: a random seed for each run (the web app picks one and stores it with the job).
+    seed: int | None = None
     device: Device = "auto"
     precision: Precision = "auto"
     content_layers: tuple[tuple[str, float], ...] = DEFAULT_CONTENT_LAYERS

@@ -2,45 +2,16 @@
 sign up -> upload a photo -> pick a style -> watch the progress bar -> see the result in
 the gallery. Screenshots of every page land in artifacts/browser/ (gitignored)."""
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
 
 from gallery import services
 from stylizer.engine import StyleParams
-from tests.conftest import ARTIFACTS
 from tests.gallery.factories import make_photo, make_style, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SHOTS = ARTIFACTS / "browser"
 JOB_WAIT_MS = 120_000
 LONG = StyleParams(size=64, steps=5000)  # still running when the test acts on it
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the live
-    # server makes happen in its own thread, and ours happen before the browser starts.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="session")
-def shots() -> Path:
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
-    return SHOTS
 
 
 def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
@@ -59,6 +30,7 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
 
     page.get_by_role("link", name="Sign up").first.click()
     page.fill("#id_username", "monet")
+    page.fill("#id_email", "claude@giverny.example")
     page.fill("#id_password1", "Water-Lilies-1899")
     page.fill("#id_password2", "Water-Lilies-1899")
     page.screenshot(path=shots / "02-signup.png", full_page=True)

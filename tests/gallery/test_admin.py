@@ -1,12 +1,14 @@
 """The admin: style catalogue management and the stylization queue actions."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from gallery import errors, services
 from gallery.models import Style, Stylization
 from stylizer.engine import StyleParams
-from tests.gallery.factories import image_bytes, make_photo, make_style, make_user, upload
+from tests.gallery.factories import image_bytes, make_finished_stylization, make_photo, make_style, make_user, upload
 
 
 @pytest.fixture
@@ -86,3 +88,70 @@ def test_admin_links_to_the_rq_dashboard(staff_client):
     index = staff_client.get(reverse("admin:index")).content.decode()
     assert "Job queue" in index and reverse("admin:django_rq_home") in index
     assert staff_client.get(reverse("admin:django_rq_home")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_editing_position_and_visibility_in_the_style_list_saves_them(staff_client):
+    """The change list's inline edits send only those two columns (this was a 500, KeyError 'title')."""
+    style = make_style("Water Lilies", position=10)
+    form = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-0-id": str(style.pk),
+        "form-0-position": "3",
+        "_save": "Save",
+    }  # is_active unticked
+    response = staff_client.post(reverse("admin:gallery_style_changelist"), form)
+    assert response.status_code == 302
+    style.refresh_from_db()
+    assert (style.position, style.is_active, style.title) == (3, False, "Water Lilies")
+
+
+@pytest.mark.django_db
+def test_the_add_style_page_asks_for_one_image_and_shows_no_broken_thumbnail(staff_client):
+    page = staff_client.get(reverse("admin:gallery_style_add")).content.decode()
+    assert len(re.findall(r">[^<>]*Image:</label>", page)) == 1
+    assert "<img" not in page.split('id="content"', 1)[1]  # nothing to show before there is an image
+
+
+@pytest.mark.django_db
+def test_adding_a_style_without_an_image_says_so(staff_client):
+    response = staff_client.post(reverse("admin:gallery_style_add"), {"title": "Blank", "position": "1"})
+    assert response.status_code == 200 and "Upload the style image." in response.content.decode()
+    assert not Style.objects.filter(title="Blank").exists()
+
+
+@pytest.mark.django_db
+def test_a_style_page_shows_its_current_image_and_offers_to_replace_it(staff_client):
+    style = make_style("Irises")
+    page = staff_client.get(reverse("admin:gallery_style_change", args=[style.pk])).content.decode()
+    assert reverse("gallery:style_thumbnail", args=[style.pk]) in page
+    assert "Current image:</label>" in page and "Replace the image:</label>" in page
+
+
+@pytest.mark.django_db
+def test_the_stylization_list_and_page_show_pictures_not_file_paths(staff_client):
+    stylization = make_finished_stylization(make_user())
+    listing = staff_client.get(reverse("admin:gallery_stylization_changelist")).content.decode()
+    assert f'src="{reverse("gallery:stylization_preview", args=[stylization.pk])}"' in listing
+    page = staff_client.get(reverse("admin:gallery_stylization_change", args=[stylization.pk])).content.decode()
+    assert f'src="{reverse("gallery:stylization_result", args=[stylization.pk])}"' in page
+    for name in (stylization.result.name, stylization.preview.name):
+        assert name not in listing and name not in page
+    # and the pictures are there for staff to see
+    assert staff_client.get(reverse("gallery:stylization_preview", args=[stylization.pk])).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stylization_page_is_view_only_and_delete_removes_its_files(staff_client, idle_queue):
+    stylization = make_finished_stylization(make_user())
+    files = [stylization.result.name, stylization.preview.name]
+    url = reverse("admin:gallery_stylization_change", args=[stylization.pk])
+    page = staff_client.get(url).content.decode()
+    assert 'name="_save"' not in page  # saving would write back a stale copy over the worker's updates
+    changelist = reverse("admin:gallery_stylization_changelist")
+    staff_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [str(stylization.pk)], "post": "yes"}
+    )
+    assert not Stylization.objects.filter(pk=stylization.pk).exists()
+    assert not any(stylization.result.storage.exists(name) for name in files)

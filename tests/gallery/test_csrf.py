@@ -141,13 +141,22 @@ def test_the_same_post_with_its_token_goes_through(browser, user, make_action):
 @pytest.mark.parametrize(
     ("url", "form"),
     [
-        ("signup", {"username": "eve", "password1": "Correct-Horse-9", "password2": "Correct-Horse-9"}),
+        (
+            "signup",
+            {
+                "username": "eve",
+                "email": "eve@example.com",
+                "password1": "Correct-Horse-9",
+                "password2": "Correct-Horse-9",
+            },
+        ),
         ("login", {"username": "ada", "password": PASSWORD}),
+        ("password_reset", {"email": "ada@example.com"}),
         ("admin:login", {"username": "ada", "password": PASSWORD, "next": "/admin/"}),
     ],
 )
 def test_signing_up_or_in_without_the_csrf_token_is_403(url, form):
-    make_user("ada", password=PASSWORD, is_staff=True)
+    make_user("ada", password=PASSWORD, is_staff=True, email="ada@example.com")
     client = Client(enforce_csrf_checks=True)
     _assert_refused_kindly(client.post(reverse(url), form))
     assert not User.objects.filter(username="eve").exists()

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 from rq.job import Job
@@ -212,6 +213,23 @@ def test_delete_removes_private_styles_it_used(idle_queue):
     assert not Stylization.objects.exists()
     assert not Style.objects.filter(pk=private.pk).exists()
     assert not private.image.storage.exists(private.image.name)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_queued_stylization_deletes_it_without_writing_to_it_first(idle_queue):
+    """No "cancelled" update before the delete: nobody could ever see it. The job leaves the
+    queue once the delete is committed (a running job's worker sees its row gone:
+    tests/stylizer/test_faults.py)."""
+    stylization = _create()
+    job_id = stylization.job_id
+    assert idle_queue.get_job_ids() == [job_id]
+    with CaptureQueriesContext(connection) as queries:
+        services.stylization_delete(stylization=stylization)
+    writes = [query["sql"] for query in queries if query["sql"].startswith("UPDATE")]
+    assert not [sql for sql in writes if "gallery_stylization" in sql], writes
+    assert not Stylization.objects.exists()
+    assert idle_queue.get_job_ids() == []
+    assert Job.fetch(job_id, connection=idle_queue.connection).get_status() == "canceled"
 
 
 @pytest.mark.django_db(transaction=True)

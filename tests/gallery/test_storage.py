@@ -48,28 +48,28 @@ def test_the_site_stores_files_through_the_atomic_storage():
     assert isinstance(default_storage, AtomicFileSystemStorage)
 
 
-def test_saved_files_are_complete_and_never_overwritten(_media_root):
+def test_saved_files_are_complete_and_never_overwritten(media_root):
     first = default_storage.save("results/x/a.png", ContentFile(b"one"))
     second = default_storage.save("results/x/a.png", ContentFile(b"two"))
     assert first == "results/x/a.png" and second != first and second.startswith("results/x/a_")
-    assert (_media_root / first).read_bytes() == b"one" and (_media_root / second).read_bytes() == b"two"
-    assert _partial_files(_media_root) == []
+    assert (media_root / first).read_bytes() == b"one" and (media_root / second).read_bytes() == b"two"
+    assert _partial_files(media_root) == []
 
 
-def test_a_writer_killed_mid_write_leaves_no_file_under_the_name(_media_root):
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="nstsite.settings", MEDIA_ROOT=str(_media_root))
+def test_a_writer_killed_mid_write_leaves_no_file_under_the_name(media_root):
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="nstsite.settings", MEDIA_ROOT=str(media_root))
     writer = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER], cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 60
-        while not any(path.stat().st_size for path in _partial_files(_media_root)):
+        while not any(path.stat().st_size for path in _partial_files(media_root)):
             assert writer.poll() is None and time.monotonic() < deadline, "the writer never started writing"
             time.sleep(0.05)
     finally:
         writer.send_signal(signal.SIGKILL)
         writer.wait()
 
-    assert not (_media_root / "results" / "half.png").exists()
-    [leftover] = _partial_files(_media_root)
+    assert not (media_root / "results" / "half.png").exists()
+    [leftover] = _partial_files(media_root)
     assert leftover.name.endswith(".part")
 
     # The reconciler deletes such leftovers once they are old.
@@ -77,4 +77,4 @@ def test_a_writer_killed_mid_write_leaves_no_file_under_the_name(_media_root):
     old = time.time() - services.PARTIAL_FILE_MAX_AGE - 1
     os.utime(leftover, (old, old))
     assert services.stylization_reconcile()["partial_files"] == 1
-    assert _partial_files(_media_root) == []
+    assert _partial_files(media_root) == []

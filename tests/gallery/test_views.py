@@ -46,11 +46,15 @@ def _stylization(owner) -> Stylization:
 
 @pytest.mark.django_db
 def test_sign_up_logs_the_new_user_in(client):
-    response = client.post(
-        reverse("signup"), {"username": "ada", "password1": "Correct-Horse-9", "password2": "Correct-Horse-9"}
-    )
+    form = {
+        "username": "ada",
+        "email": "ada@example.com",
+        "password1": "Correct-Horse-9",
+        "password2": "Correct-Horse-9",
+    }
+    response = client.post(reverse("signup"), form)
     assert response.status_code == 302
-    assert User.objects.filter(username="ada").exists()
+    assert User.objects.get(username="ada").email == "ada@example.com"
     assert client.get(reverse("gallery:stylization_list")).status_code == 200
 
 
@@ -260,7 +264,13 @@ def test_failed_result_page_shows_the_message(user_client, idle_queue):
 @pytest.mark.django_db(transaction=True)
 def test_sign_up_upload_create_and_see_the_result_in_the_gallery(client, rq_worker, empty_queue, settings):
     settings.STYLIZER_SIZES = (64, 128)
-    client.post(reverse("signup"), {"username": "lin", "password1": "Correct-Horse-9", "password2": "Correct-Horse-9"})
+    form = {
+        "username": "lin",
+        "email": "lin@example.com",
+        "password1": "Correct-Horse-9",
+        "password2": "Correct-Horse-9",
+    }
+    client.post(reverse("signup"), form)
     client.post(reverse("gallery:photo_list"), {"image": upload("cat.jpg", image_bytes((96, 72)))})
     photo = Photo.objects.get(owner__username="lin")
     style = make_style()

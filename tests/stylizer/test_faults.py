@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from rq.job import Job
 
 from gallery import errors, services
@@ -20,6 +22,7 @@ from gallery.models import Stylization
 from gallery.storage import PARTIAL_DIR
 from stylizer.engine import StyleParams
 from tests.conftest import RECONCILE_INTERVAL, STALE_AFTER, wait_until_gone
+from tests.gallery.api.conftest import token_client
 from tests.stylizer.jobs import (
     LONG,
     create,
@@ -94,7 +97,7 @@ def test_killing_the_whole_worker_fails_the_row_and_leaves_no_process_behind(wor
     assert survivor.process.poll() is None
 
 
-def test_a_job_past_its_time_limit_fails_saying_so(worker_factory, idle_queue, settings, _media_root):
+def test_a_job_past_its_time_limit_fails_saying_so(worker_factory, idle_queue, settings, media_root):
     settings.STYLIZER_JOB_TIMEOUT_BASE = 3  # the web side computes each job's limit
     settings.STYLIZER_JOB_TIMEOUT_SCALE = 0
     worker = worker_factory()
@@ -102,7 +105,7 @@ def test_a_job_past_its_time_limit_fails_saying_so(worker_factory, idle_queue, s
     assert stylization.status == Stylization.Status.FAILED
     assert stylization.error_message == errors.JOB_TIMED_OUT.format(seconds=3)
     assert not stylization.result
-    assert _files_of(stylization, _media_root) == ([Path(stylization.preview.name).name] if stylization.preview else [])
+    assert _files_of(stylization, media_root) == ([Path(stylization.preview.name).name] if stylization.preview else [])
 
     settings.STYLIZER_JOB_TIMEOUT_BASE = 180
     assert wait_for(create(), finished).status == Stylization.Status.SUCCEEDED
@@ -126,7 +129,7 @@ def test_a_cancelled_queued_job_never_runs(worker_factory, idle_queue):
 
 
 def test_a_cancelled_running_job_stops_within_seconds_even_mid_step_and_leaves_no_files(
-    worker_factory, idle_queue, _media_root
+    worker_factory, idle_queue, media_root
 ):
     worker = worker_factory()
     stylization = wait_for(create(HUGE), running)
@@ -137,8 +140,42 @@ def test_a_cancelled_running_job_stops_within_seconds_even_mid_step_and_leaves_n
 
     stylization.refresh_from_db()
     assert stylization.status == Stylization.Status.CANCELLED and not stylization.result
-    assert _files_of(stylization, _media_root) == []
-    assert _partial_files(_media_root) == []
+    assert _files_of(stylization, media_root) == []
+    assert _partial_files(media_root) == []
+    assert wait_for(create(), finished).status == Stylization.Status.SUCCEEDED
+    assert worker.process.poll() is None
+
+
+def test_a_cancelled_running_job_keeps_its_last_preview_for_the_page_and_the_api(
+    worker_factory, idle_queue, media_root
+):
+    worker_factory()
+    stylization = wait_for(create(LONG), lambda row: running(row) and bool(row.preview))
+
+    services.stylization_cancel(stylization=stylization)
+    wait_for_job_end(stylization, idle_queue.connection, timeout=10)
+    time.sleep(0.5)  # the worker settles the attempt's files right after the job ends
+
+    stylization.refresh_from_db()
+    assert stylization.status == Stylization.Status.CANCELLED and stylization.preview
+    assert _files_of(stylization, media_root) == [Path(stylization.preview.name).name]
+    page = Client()
+    page.force_login(stylization.owner)
+    assert page.get(reverse("gallery:stylization_preview", args=[stylization.pk])).status_code == 200
+    assert "Last preview before it stopped" in page.get(stylization.get_absolute_url()).content.decode()
+    api = token_client(stylization.owner)
+    preview_url = api.get(f"/api/v1/stylizations/{stylization.pk}/").json()["preview_url"]
+    assert api.get(preview_url).status_code == 200
+
+
+def test_deleting_a_running_stylization_stops_its_job_and_leaves_no_files(worker_factory, idle_queue, media_root):
+    worker = worker_factory()
+    stylization = wait_for(create(LONG), lambda row: running(row) and bool(row.preview))
+
+    services.stylization_delete(stylization=Stylization.objects.get(pk=stylization.pk))  # ours keeps its pk
+    assert wait_for_job_end(stylization, idle_queue.connection, timeout=5) < 5
+    time.sleep(0.5)  # the worker settles the attempt's files right after the job ends
+    assert _files_of(stylization, media_root) == []
     assert wait_for(create(), finished).status == Stylization.Status.SUCCEEDED
     assert worker.process.poll() is None
 

@@ -42,7 +42,9 @@ class Command(BaseCommand):
         parser.add_argument("--preserve-colors", action="store_true", help="keep the photo's original colours")
         parser.add_argument("--init", default=DEFAULTS["init"], help="content, noise, or the path of an image")
         parser.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
-        parser.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+        parser.add_argument(
+            "--seed", type=int, default=DEFAULTS["seed"], help="random numbers of --init noise (default: a random seed)"
+        )
         parser.add_argument("--device", choices=DEVICES, default=DEFAULTS["device"])
         parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS["precision"])
         parser.add_argument("--single-scale", action="store_true", help="optimize at the output size only")

@@ -3,7 +3,7 @@
 import pytest
 from rq.job import Job
 
-from gallery import errors
+from gallery import errors, services
 from gallery.models import Stylization
 from tests.gallery.api.conftest import make_stylization
 from tests.gallery.factories import make_photo, make_style
@@ -38,9 +38,10 @@ def test_create_queues_a_stylization_with_the_chosen_options(alice, as_alice):
         "preset": "draft",
         "style_strength": 2.5,
         "preserve_colors": True,
-        "seed": None,
+        "seed": stylization.params["seed"],  # null asks for a random one: it is stored and shown
         "steps": 3,
     }
+    assert isinstance(body["options"]["seed"], int)
     assert [style["weight"] for style in body["styles"]] == [0.7, 0.3]
     assert stylization.params["style_weight"] == 2.5 and stylization.params["style_blend"] == [0.7, 0.3]
     assert body["result_url"] is None and body["can_cancel"] and not body["can_retry"]
@@ -51,14 +52,15 @@ def test_options_default_to_the_engines_defaults(alice, as_alice):
     payload = _payload(alice)
     del payload["options"]
     body = as_alice.post(URL, payload, format="json").json()
+    seed = body["options"].pop("seed")
     assert body["options"] == {
         "size": 512,
         "preset": "standard",
         "style_strength": 1.0,
         "preserve_colors": False,
-        "seed": 0,
         "steps": None,
     }
+    assert isinstance(seed, int) and 0 <= seed < services.RANDOM_SEED_LIMIT  # random, stored
 
 
 @pytest.mark.django_db
