@@ -14,6 +14,10 @@ NOT_AN_IMAGE = "{name}: this file is not a JPEG, PNG or WebP image."
 UNSUPPORTED_FORMAT = "{name}: {format} images are not supported; upload a JPEG, PNG or WebP image."
 FILE_TOO_LARGE = "{name}: the file is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB."
 TOO_MANY_PIXELS = "{name}: the image is {megapixels:.0f} megapixels; the limit is {limit_megapixels:.0f} megapixels."
+IMAGE_TOO_NARROW = (
+    "{name}: the image is {width}x{height} px, too long and narrow to paint: its longer side may be at most "
+    "{limit:g} times its shorter side (from {limit:g}:1 to 1:{limit:g}). Crop it and upload it again."
+)
 IMAGE_UNREADABLE = "{name}: the image could not be read ({reason})."
 EMPTY_FILE = "{name}: the file is empty (0 bytes); choose the image file again."
 SVG_NOT_SUPPORTED = "{name}: SVG drawings are not supported; upload a JPEG, PNG or WebP image."

@@ -627,7 +627,7 @@ def _failure(message: str) -> dict[str, Any]:
 
 def _open_stored(field) -> Any:
     with field.open("rb") as handle:
-        return open_image(handle, name=field.name.rsplit("/", 1)[-1])
+        return open_image(handle, name=field.name.rsplit("/", 1)[-1], max_pixels=images.max_pixels())
 
 
 def stylization_watch(*, stylization_id: str, attempt: int, beat: bool) -> bool:

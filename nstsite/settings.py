@@ -235,7 +235,11 @@ SPECTACULAR_SETTINGS = {
 
 # Uploads. A photo above either limit is refused with a message naming the limit.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
-UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+# Unset: the engine's own limit (stylizer.engine.pixels.MAX_PIXELS, 40 MP), read through
+# gallery.images.max_pixels() by the upload checks and by the jobs, so the two never disagree.
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=None)
+if UPLOAD_MAX_PIXELS is not None and UPLOAD_MAX_PIXELS < 1:
+    raise ImproperlyConfigured("UPLOAD_MAX_PIXELS must be a positive number of pixels, or unset (the engine's).")
 # A whole request body: the create form carries two images (photo and style) and its fields.
 # Larger is refused with 413 before it is read (nstsite.middleware.RequestSizeLimitMiddleware).
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=2 * UPLOAD_MAX_BYTES + 1024 * 1024)
