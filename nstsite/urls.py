@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from nstsite.ratelimit import rate_limited
+
 urlpatterns = [
+    # The admin's log-in counts with the site's and the API's against the per-address limit.
+    path("admin/login/", rate_limited("logins")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/", include("gallery.api.urls")),
     path("accounts/", include("gallery.account_urls")),
