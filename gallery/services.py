@@ -207,8 +207,8 @@ def stylization_create(
     positive blend weight. Raises ValidationError for bad input or what today's limits
     refuse (gallery.quotas), JobLimitReached when the owner already has
     STYLIZER_MAX_ACTIVE_JOBS queued or running, QueuedWorkLimitReached past the queued
-    compute quota, and QueueUnavailable when Redis cannot take the job (the row is then marked failed
-    and can be retried). Inside an outer transaction the enqueue, and so a
+    compute quota, and QueueUnavailable when Redis cannot take the job (the row is then
+    marked failed and can be retried). Inside an outer transaction the enqueue, and so a
     QueueUnavailable, happens when that transaction commits.
 
     With an `idempotency_key`, a repeat of an earlier request (same owner, same key)
@@ -341,11 +341,10 @@ def _check_before_uploads(
     the style count, the photo and style quotas, the job cap and the queued compute (the new
     photo's size read from its header). Call under the owner's lock."""
     quotas.check_style_count(len(styles) + (style_file is not None))
-    if photo_file is not None:
-        quotas.check_photo_quota(owner)
     if style_file is not None:
         quotas.check_private_style_quota(owner)
     if photo_file is not None:
+        quotas.check_photo_quota(owner)
         size = images.header_size(photo_file)
     else:
         size = (photo.width, photo.height) if photo is not None else None
