@@ -26,7 +26,7 @@ from django.db.models import Count, Sum
 
 from gallery import errors
 from gallery.models import Photo, Style, Stylization
-from stylizer.engine import StyleParams
+from stylizer.engine.params import StyleParams
 from stylizer.engine.pixels import MIN_SIDE, fit_long_side
 from stylizer.engine.schedule import plan
 
