@@ -24,8 +24,8 @@ from stylizer.engine import (
     open_image,
     stylize,
 )
-from stylizer.engine.image_io import fit_long_side
 from stylizer.engine.optimize import _network
+from stylizer.engine.pixels import fit_long_side
 
 
 def floor_seconds(params: StyleParams, size: tuple[int, int], repeats: int = 3) -> float:

@@ -8,10 +8,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from gallery import forms, views
+from nstsite.ratelimit import rate_limited
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/", rate_limited("logins")(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",

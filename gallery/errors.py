@@ -14,6 +14,10 @@ NOT_AN_IMAGE = "{name}: this file is not a JPEG, PNG or WebP image."
 UNSUPPORTED_FORMAT = "{name}: {format} images are not supported; upload a JPEG, PNG or WebP image."
 FILE_TOO_LARGE = "{name}: the file is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB."
 TOO_MANY_PIXELS = "{name}: the image is {megapixels:.0f} megapixels; the limit is {limit_megapixels:.0f} megapixels."
+IMAGE_TOO_NARROW = (
+    "{name}: the image is {width}x{height} px, too long and narrow to paint: its longer side may be at most "
+    "{limit:g} times its shorter side (from {limit:g}:1 to 1:{limit:g}). Crop it and upload it again."
+)
 IMAGE_UNREADABLE = "{name}: the image could not be read ({reason})."
 EMPTY_FILE = "{name}: the file is empty (0 bytes); choose the image file again."
 SVG_NOT_SUPPORTED = "{name}: SVG drawings are not supported; upload a JPEG, PNG or WebP image."
@@ -31,13 +35,45 @@ REQUEST_TOO_LARGE = (
 BAD_REQUEST = "The request could not be read."
 CSRF_FAILED = "Nothing was changed: this form had expired or came from another site. Reload the page and try again."
 LOGIN_LOCKED = "Too many failed log-ins for this account from your address. Log-in is locked; try again in {wait}."
+RATE_LIMITED = "Too many {what} in a short time. Please try again in {wait}."
+RATE_LIMITED_WHAT = {  # the scopes of settings.RATE_LIMITS
+    "uploads": "photo uploads",
+    "stylizations": "new stylizations and retries",
+    "signups": "sign-ups from your address",
+    "logins": "failed log-ins from your address",
+}
 
 # Stylizations.
 NO_STYLES = "Choose at least one style."
+TOO_MANY_STYLES = "Choose at most {limit} styles (your own style image counts as one)."
 BAD_WEIGHT = "Blend weights must be positive numbers."
 STYLE_NOT_AVAILABLE = "That style is not available."
+STYLE_WITHDRAWN = "The style “{title}” is no longer offered; choose another one."
+SIZE_NOT_OFFERED = "{size} px is more than the largest size offered, {limit} px; choose a smaller size."
+TOO_NARROW_AT_SIZE = (
+    "At {size} px, {what} would be only {side} px across, and painting needs at least {min_side}; "
+    "choose a size of {needed} px or more."
+)
+TOO_NARROW_AT_ANY_SIZE = (
+    "At {size} px, {what} would be only {side} px across, and painting needs at least {min_side} "
+    "at every size offered; crop the image and upload it again."
+)
 PHOTO_NOT_AVAILABLE = "That photo is not available."
 JOB_LIMIT = "You already have {limit} stylizations queued or running; wait for one to finish or cancel one."
+QUEUED_WORK_LIMIT = (
+    "Your queued and running stylizations already need {used:.0f} of the {limit:.0f} megapixel-steps of "
+    "compute you may have waiting, and this one needs {work:.0f}; wait for one to finish, or choose a smaller "
+    "size or a faster preset."
+)
+PHOTO_QUOTA = "You have {count} photos, as many as you can keep; delete some to upload more."
+PHOTO_STORAGE_QUOTA = (
+    "Your photos would take more than your {limit_mb:.0f} MB of storage ({used_mb:.1f} MB used); "
+    "delete some to upload more."
+)
+PRIVATE_STYLE_QUOTA = (
+    "You have {count} style images of your own, as many as you can keep; deleting the stylizations "
+    "that use one removes it."
+)
 QUEUE_UNAVAILABLE = (
     "The job queue is unavailable right now, so the stylization could not start. Please retry in a minute."
 )
@@ -77,6 +113,20 @@ class JobLimitReached(GalleryError):
     def __init__(self, limit: int):
         super().__init__(JOB_LIMIT.format(limit=limit))
         self.limit = limit
+
+
+class QueuedWorkLimitReached(GalleryError):
+    """The user's queued and running stylizations would need more compute than QUOTA_QUEUED_WORK."""
+
+    http_status = 429
+    code = "job_limit"
+
+
+class QuotaExceeded(GalleryError):
+    """The user keeps as many photos, bytes or private style images as allowed."""
+
+    http_status = 403
+    code = "quota_exceeded"
 
 
 class QueueUnavailable(GalleryError):

@@ -45,6 +45,9 @@ class Photo(models.Model):
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     original_name = models.CharField(max_length=255, blank=True)
+    stored_bytes = models.PositiveBigIntegerField(
+        default=0, help_text="Bytes on disk (image and thumbnail), counted against the owner's quota."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -38,7 +38,7 @@ from rq import get_current_job
 from rq.job import Job, JobStatus
 from rq.timeouts import JobTimeoutException
 
-from gallery import errors, images
+from gallery import errors, images, quotas
 from gallery.models import Photo, Style, Stylization, StylizationStyle
 from gallery.storage import sweep_partial_files
 from stylizer.engine import Cancelled, EngineError, Progress, StyleParams, open_image, stylize
@@ -96,14 +96,20 @@ def auth_password_changed(*, user: AbstractBaseUser, by_reset_link: bool = False
 
 
 def photo_create(*, owner: AbstractBaseUser, file: IO[bytes]) -> Photo:
-    """Store an uploaded photo, upright and without metadata, with its thumbnail."""
+    """Store an uploaded photo, upright, without metadata and no larger than the engine can
+    use, with its thumbnail. Raises QuotaExceeded past the owner's photo quota: checked
+    before the upload is decoded, and again with the stored size."""
     name = getattr(file, "name", None) or "photo"
+    quotas.check_photo_quota(owner)
     clean = images.clean_upload(file, name=name, field="image")
-    photo = Photo(owner=owner, original_name=name[:255])
+    photo = Photo(owner=owner, original_name=name[:255], stored_bytes=clean.image.size + clean.thumbnail.size)
     photo.image.save(clean.image.name, clean.image, save=False)
     photo.thumbnail.save(clean.thumbnail.name, clean.thumbnail, save=False)
     try:
-        photo.save()
+        with transaction.atomic():
+            _lock_owner(owner)  # two uploads at once cannot both take the last of the quota
+            quotas.check_photo_quota(owner, new_bytes=photo.stored_bytes)
+            photo.save()
     except Exception:
         _delete_files(photo.image.name, photo.thumbnail.name)
         raise
@@ -133,8 +139,11 @@ def style_create(
     is_active: bool = True,
     position: int | None = None,
 ) -> Style:
-    """Add a style: curated when `owner` is None, else private to that user."""
+    """Add a style: curated when `owner` is None, else private to that user (within their
+    quota, checked before the upload is decoded; the caller holds the owner's lock)."""
     name = getattr(file, "name", None) or "style"
+    if owner is not None:
+        quotas.check_private_style_quota(owner)
     clean = images.clean_upload(file, name=name, field="image")
     if position is None:
         last = Style.objects.curated().order_by("-position").values_list("position", flat=True).first()
@@ -214,34 +223,19 @@ def stylization_create(
     """Create a stylization and queue its job once the row is committed.
 
     `styles` pairs each style (curated and active, or the owner's private one) with a
-    positive blend weight. Raises ValidationError for bad input, JobLimitReached when
-    the owner already has STYLIZER_MAX_ACTIVE_JOBS queued or running, and
-    QueueUnavailable when Redis cannot take the job (the row is then marked failed
-    and can be retried). Inside an outer transaction the enqueue, and so a
+    positive blend weight. Raises ValidationError for bad input or what today's limits
+    refuse (gallery.quotas), JobLimitReached when the owner already has
+    STYLIZER_MAX_ACTIVE_JOBS queued or running, QueuedWorkLimitReached past the queued
+    compute quota, and QueueUnavailable when Redis cannot take the job (the row is then
+    marked failed and can be retried). Inside an outer transaction the enqueue, and so a
     QueueUnavailable, happens when that transaction commits.
 
     With an `idempotency_key`, a repeat of an earlier request (same owner, same key)
     creates nothing and returns the row the first one created, with `replayed` set;
     the same key with different inputs raises IdempotencyKeyReused.
     """
-    params = params or StyleParams()
     _check_idempotency_key(idempotency_key)
-    if photo.owner_id != owner.pk:
-        raise ValidationError({"photo": errors.PHOTO_NOT_AVAILABLE})
-    if not styles:
-        raise ValidationError({"styles": errors.NO_STYLES})
-    for style, weight in styles:
-        if not _style_usable_by(style, owner):
-            raise ValidationError({"styles": errors.STYLE_NOT_AVAILABLE})
-        if not (isinstance(weight, (int, float)) and math.isfinite(weight) and weight > 0):
-            raise ValidationError({"weights": errors.BAD_WEIGHT})
-    if len({style.pk for style, _ in styles}) != len(styles):
-        raise ValidationError({"styles": "Each style can be chosen once."})
-    params = params.replace(style_blend=tuple(float(weight) for _, weight in styles), device="auto")
-    try:
-        validate(params, style_count=len(styles))
-    except ParamsError as exc:
-        raise ValidationError({"params": str(exc)}) from exc
+    params = _checked_params(owner=owner, photo=photo, styles=styles, params=params or StyleParams())
     request = (photo.pk, [style.pk for style, _ in styles], _as_stored(params_to_json(params)))
 
     try:
@@ -249,7 +243,7 @@ def stylization_create(
             _lock_owner(owner)  # same-owner creates run one at a time from here
             if replay := _replay(owner, idempotency_key, request):
                 return replay
-            _check_job_limit(owner)
+            quotas.check_capacity(owner, work=quotas.queued_work(request[2], (photo.width, photo.height)))
             stylization = Stylization.objects.create(
                 owner=owner,
                 photo=photo,
@@ -287,6 +281,7 @@ def stylization_create_with_uploads(
     uploads are reported on the `photo_file` and `style_file` fields. The form's
     `idempotency_key` is one per rendered form, so a second submission of the same
     form (a double click) returns the first one's row and keeps none of its uploads.
+    The style count, the job cap and the quotas are checked before any upload is decoded.
     """
     _check_idempotency_key(idempotency_key)
     created: list[Photo | Style] = []
@@ -295,6 +290,9 @@ def stylization_create_with_uploads(
             _lock_owner(owner)  # held to the end: a twin submission waits here, then replays
             if replay := _replay(owner, idempotency_key):
                 return replay
+            _check_before_uploads(
+                owner=owner, styles=styles, params=params, photo=photo, photo_file=photo_file, style_file=style_file
+            )
             if photo_file is not None:
                 photo = _on_field("photo_file", photo_create, owner=owner, file=photo_file)
                 created.append(photo)
@@ -313,6 +311,65 @@ def stylization_create_with_uploads(
     except Exception:
         _delete_files(*(name for row in created for name in (row.image.name, row.thumbnail.name)))
         raise
+
+
+def _checked_params(
+    *, owner: AbstractBaseUser, photo: Photo, styles: Sequence[tuple[Style, float]], params: StyleParams
+) -> StyleParams:
+    """What create and retry both check of a request, with today's settings: the photo and
+    styles are the owner's to use, the options are in range and offered, and the engine can
+    paint it. Returns the params as they are stored (blend weights in, no device)."""
+    if photo.owner_id != owner.pk:
+        raise ValidationError({"photo": errors.PHOTO_NOT_AVAILABLE})
+    if not styles:
+        raise ValidationError({"styles": errors.NO_STYLES})
+    quotas.check_style_count(len(styles))
+    for style, weight in styles:
+        if style.owner_id is None and not style.is_active:
+            raise ValidationError({"styles": errors.STYLE_WITHDRAWN.format(title=style.title)})
+        if not _style_usable_by(style, owner):
+            raise ValidationError({"styles": errors.STYLE_NOT_AVAILABLE})
+        if not (isinstance(weight, (int, float)) and math.isfinite(weight) and weight > 0):
+            raise ValidationError({"weights": errors.BAD_WEIGHT})
+    if len({style.pk for style, _ in styles}) != len(styles):
+        raise ValidationError({"styles": "Each style can be chosen once."})
+    params = params.replace(style_blend=tuple(float(weight) for _, weight in styles), device="auto")
+    try:
+        validate(params, style_count=len(styles))
+    except ParamsError as exc:
+        raise ValidationError({"params": str(exc)}) from exc
+    quotas.check_size(params)
+    quotas.check_paintable(
+        params,
+        photo=(photo.width, photo.height),
+        styles=[(f"the style “{style.title}”", (style.width, style.height)) for style, _ in styles],
+    )
+    return params
+
+
+def _check_before_uploads(
+    *,
+    owner: AbstractBaseUser,
+    styles: Sequence[tuple[Style, float]],
+    params: StyleParams | None,
+    photo: Photo | None,
+    photo_file: IO[bytes] | None,
+    style_file: IO[bytes] | None,
+) -> None:
+    """The create form's limits that need no decoded image, so a refused request decodes nothing:
+    the style count, the photo and style quotas, the job cap and the queued compute (the new
+    photo's size read from its header). Call under the owner's lock."""
+    quotas.check_style_count(len(styles) + (style_file is not None))
+    if style_file is not None:
+        quotas.check_private_style_quota(owner)
+    if photo_file is not None:
+        quotas.check_photo_quota(owner)
+        size = images.header_size(photo_file)
+    else:
+        size = (photo.width, photo.height) if photo is not None else None
+    # Without a readable size nothing will be queued (the upload or the form is refused): count the job only.
+    work = quotas.queued_work(params_to_json(params or StyleParams()), size) if size else 0.0
+    quotas.check_capacity(owner, work=work)
 
 
 def _check_idempotency_key(key: str) -> None:
@@ -373,10 +430,19 @@ def stylization_cancel(*, stylization: Stylization) -> Stylization:
 
 
 def stylization_retry(*, stylization: Stylization) -> Stylization:
-    """Queue a failed or cancelled stylization again, as a new attempt with the same inputs."""
+    """Queue a failed or cancelled stylization again, as a new attempt with the same inputs.
+
+    It is checked as a new create would be, with today's settings: a style staff took out
+    of the catalogue, a size no longer offered, the job cap and the queued compute quota.
+    """
+    if not stylization.is_retryable:
+        raise errors.InvalidTransition(errors.CANNOT_RETRY)
+    owner, photo = stylization.owner, stylization.photo
+    styles = [(link.style, link.weight) for link in stylization.style_links.select_related("style")]
+    _checked_params(owner=owner, photo=photo, styles=styles, params=params_from_json(stylization.params))
     with transaction.atomic():
-        _lock_owner(stylization.owner)
-        _check_job_limit(stylization.owner)
+        _lock_owner(owner)
+        quotas.check_capacity(owner, work=quotas.queued_work(stylization.params, (photo.width, photo.height)))
         updated = Stylization.objects.filter(
             pk=stylization.pk, status__in=Stylization.RETRYABLE_STATUSES, attempt=stylization.attempt
         ).update(
@@ -666,7 +732,7 @@ def _failure(message: str) -> dict[str, Any]:
 
 def _open_stored(field) -> Any:
     with field.open("rb") as handle:
-        return open_image(handle, name=field.name.rsplit("/", 1)[-1])
+        return open_image(handle, name=field.name.rsplit("/", 1)[-1], max_pixels=images.max_pixels())
 
 
 def stylization_watch(*, stylization_id: str, attempt: int, beat: bool) -> bool:
@@ -715,14 +781,6 @@ def _lock_owner(owner: AbstractBaseUser) -> None:
     """Lock the owner's row until the transaction ends, so checks that count the owner's
     stylizations (job limit, idempotency key) see every earlier create committed."""
     get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
-
-
-def _check_job_limit(owner: AbstractBaseUser) -> None:
-    """Raise JobLimitReached if the owner has too many active jobs (call under _lock_owner)."""
-    limit = settings.STYLIZER_MAX_ACTIVE_JOBS
-    active = Stylization.objects.filter(owner=owner, status__in=Stylization.ACTIVE_STATUSES).count()
-    if active >= limit:
-        raise errors.JobLimitReached(limit)
 
 
 def _queue():

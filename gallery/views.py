@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gallery import errors, selectors, services
 from gallery.forms import PhotoUploadForm, SignUpForm, StylizationForm
 from gallery.models import Stylization
+from nstsite.ratelimit import rate_limited
 
 GALLERY_PAGE_SIZE = 12
 
@@ -69,6 +70,7 @@ def _confirm_delete(request: HttpRequest, name: str, row, delete, *, then: str) 
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("signups")
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("gallery:home")
@@ -98,6 +100,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("uploads")
 def photo_list(request: HttpRequest) -> HttpResponse:
     form = PhotoUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -105,6 +108,8 @@ def photo_list(request: HttpRequest) -> HttpResponse:
             services.photo_create(owner=request.user, file=form.cleaned_data["image"])
         except ValidationError as exc:
             _form_error(form, exc)
+        except errors.GalleryError as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, "Photo uploaded.")
             return redirect("gallery:photo_list")
@@ -155,6 +160,7 @@ def style_thumbnail(request: HttpRequest, style_id) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limited("stylizations")
 def stylization_create(request: HttpRequest) -> HttpResponse:
     photos = selectors.photo_list(fetched_by=request.user)
     styles = selectors.style_list_active()
@@ -188,6 +194,7 @@ def stylization_create(request: HttpRequest) -> HttpResponse:
         "form": form,
         "active_jobs": selectors.stylization_count_active(fetched_by=request.user),
         "job_limit": settings.STYLIZER_MAX_ACTIVE_JOBS,
+        "max_styles": settings.STYLIZER_MAX_STYLES,
     }
     return render(request, "gallery/stylization_create.html", context, status=status)
 
@@ -248,6 +255,8 @@ def _act(request: HttpRequest, stylization_id, service, done: str) -> HttpRespon
         service(stylization=stylization)
     except errors.GalleryError as exc:
         messages.error(request, str(exc))
+    except ValidationError as exc:  # a retry that today's limits refuse
+        messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, done)
     return redirect(stylization)
@@ -261,6 +270,7 @@ def stylization_cancel(request: HttpRequest, stylization_id) -> HttpResponse:
 
 @login_required
 @require_POST
+@rate_limited("stylizations")
 def stylization_retry(request: HttpRequest, stylization_id) -> HttpResponse:
     return _act(request, stylization_id, services.stylization_retry, "Queued again.")
 

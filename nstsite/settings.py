@@ -161,8 +161,8 @@ if TRUSTED_PROXY_COUNT < 0:
 # the last failure; a successful log-in clears the count. Locked by the pair (username,
 # client address): by username alone anyone could lock any user out, and by address alone
 # one person's typos would lock out everyone behind the same office or mobile network.
-# Guessing many usernames from one address is held back by the API's per-address rate
-# limit (API_RATE_AUTH) on the token endpoint. Attempts during a lock are refused without
+# Guessing many usernames from one address is held back by the per-address limit on failed
+# log-ins (RATE_LIMITS["logins"], below). Attempts during a lock are refused without
 # extending it, so "try again in N minutes" holds. Staff can lift a lock in the admin
 # (Axes > Access attempts).
 AUTHENTICATION_BACKENDS = [
@@ -241,15 +241,34 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "gallery.api.parsers.MultiPartParser",
     ],
-    # Rate limits per address count the same client as the login lock (nstsite.http.client_ip);
-    # DRF's default would believe any X-Forwarded-For.
+    # DRF's own throttles would believe any X-Forwarded-For; ours (RATE_LIMITS) use nstsite.http.client_ip.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
-    "DEFAULT_THROTTLE_RATES": {
-        "auth": env.str("API_RATE_AUTH", default="20/minute"),
-        "uploads": env.str("API_RATE_UPLOADS", default="60/hour"),
-        "stylizations": env.str("API_RATE_STYLIZATIONS", default="60/hour"),
-    },
 }
+
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    """An "N/second|minute|hour|day" rate from the environment, as (N, seconds)."""
+    value = env.str(name, default=default)
+    count, _, period = value.partition("/")
+    seconds = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}.get(period.strip())
+    if not count.strip().isdigit() or int(count) < 1 or seconds is None:
+        raise ImproperlyConfigured(
+            f"{name} must be a rate such as 60/hour (per second, minute, hour or day), not {value!r}."
+        )
+    return int(count), seconds
+
+
+# Rate limits (nstsite.ratelimit), one set for the pages and the API. Per user: photo uploads,
+# and creating or retrying stylizations. Per client address: sign-ups, and failed log-ins
+# across all usernames (the site's, the admin's and the API token's together). Counted in the
+# default cache, so set CACHE_URL when more than one web process runs.
+RATE_LIMITS = {
+    "uploads": _rate("RATE_LIMIT_UPLOADS", "60/hour"),
+    "stylizations": _rate("RATE_LIMIT_STYLIZATIONS", "60/hour"),
+    "signups": _rate("RATE_LIMIT_SIGNUPS", "10/hour"),
+    "logins": _rate("RATE_LIMIT_LOGINS", "30/hour"),
+}
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "nstsite API",
     "DESCRIPTION": "Neural style transfer: photos, styles and stylizations. See the README's REST API section.",
@@ -264,7 +283,11 @@ SPECTACULAR_SETTINGS = {
 
 # Uploads. A photo above either limit is refused with a message naming the limit.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
-UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+# Unset: the engine's own limit (stylizer.engine.pixels.MAX_PIXELS, 40 MP), read through
+# gallery.images.max_pixels() by the upload checks and by the jobs, so the two never disagree.
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=None)
+if UPLOAD_MAX_PIXELS is not None and UPLOAD_MAX_PIXELS < 1:
+    raise ImproperlyConfigured("UPLOAD_MAX_PIXELS must be a positive number of pixels, or unset (the engine's).")
 # A whole request body: the create form carries two images (photo and style) and its fields.
 # Larger is refused with 413 before it is read (nstsite.middleware.RequestSizeLimitMiddleware).
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=2 * UPLOAD_MAX_BYTES + 1024 * 1024)
@@ -299,6 +322,24 @@ if STYLIZER_STALE_AFTER <= 2 * STYLIZER_HEARTBEAT_INTERVAL:
     raise ImproperlyConfigured("STYLIZER_STALE_AFTER must be more than twice STYLIZER_HEARTBEAT_INTERVAL.")
 if STYLIZER_RECONCILE_INTERVAL < 1:
     raise ImproperlyConfigured("STYLIZER_RECONCILE_INTERVAL must be at least 1 (seconds).")
+
+# Per-user limits and quotas (gallery.quotas), checked before any upload is decoded. A
+# stylization blends at most STYLIZER_MAX_STYLES styles (the form's own style image counts).
+# Photos are stored at most max(STYLIZER_SIZES) px on the long side as JPEG (150-400 KB at
+# 1024 px), so 500 photos take about 200 MB. Queued compute is in megapixel-steps (a 1024 px
+# `high` job on a square photo: 128): three of the largest jobs offered by default fit, so the
+# job cap binds first unless STYLIZER_SIZES offers more; a job with nothing else waiting always fits.
+STYLIZER_MAX_STYLES = env.int("STYLIZER_MAX_STYLES", default=5)
+QUOTA_PHOTOS = env.int("QUOTA_PHOTOS", default=500)
+QUOTA_PHOTO_MB = env.float("QUOTA_PHOTO_MB", default=250)
+QUOTA_PRIVATE_STYLES = env.int("QUOTA_PRIVATE_STYLES", default=50)
+QUOTA_QUEUED_WORK = env.float("QUOTA_QUEUED_WORK", default=400)
+_limits = (STYLIZER_MAX_ACTIVE_JOBS, STYLIZER_MAX_STYLES, QUOTA_PHOTOS, QUOTA_PHOTO_MB, QUOTA_PRIVATE_STYLES)
+if min(*_limits, QUOTA_QUEUED_WORK) <= 0:
+    raise ImproperlyConfigured(
+        "STYLIZER_MAX_ACTIVE_JOBS, STYLIZER_MAX_STYLES, QUOTA_PHOTOS, QUOTA_PHOTO_MB, QUOTA_PRIVATE_STYLES and "
+        "QUOTA_QUEUED_WORK must each be more than 0."
+    )
 
 LOGGING = {
     "version": 1,

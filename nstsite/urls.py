@@ -4,6 +4,8 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
+from nstsite.ratelimit import rate_limited
+
 
 def favicon(request: HttpRequest) -> HttpResponse:
     """/favicon.ico, which browsers and feed readers ask for on their own: our icon, from the static files."""
@@ -11,6 +13,8 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 urlpatterns = [
+    # The admin's log-in counts with the site's and the API's against the per-address limit.
+    path("admin/login/", rate_limited("logins")(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/", include("gallery.api.urls")),
     path("accounts/", include("gallery.account_urls")),

@@ -5,6 +5,8 @@ for requests under /api/.
 - 403 `csrf_failure` (CSRF_FAILURE_VIEW): nothing was changed; reload and try again.
 - 413 `request_too_large` (from nstsite.middleware.RequestSizeLimitMiddleware).
 - 429 `login_locked` (django-axes' AXES_LOCKOUT_CALLABLE): log-in is locked, and until when.
+- 429 `throttled` (nstsite.ratelimit): too many uploads, creates, sign-ups or failed log-ins
+  in a short time, and when to try again.
 - 503 `queue_unreachable` (from nstsite.middleware.QueueOutageMiddleware): a page that
   needs Redis (the RQ dashboard) while it is down.
 """
@@ -74,18 +76,32 @@ def request_too_large(request: HttpRequest, *, size: int) -> HttpResponse:
 def login_locked(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:
     """Too many failed log-ins: the page (site or admin log-in) or the token endpoint says so, with Retry-After."""
     seconds = _seconds_locked(request, credentials)
-    minutes = math.ceil(seconds / 60)
-    wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
     response = _error(
         request,
         status=429,
         code="login_locked",
         title="Log-in locked",
-        message=errors.LOGIN_LOCKED.format(wait=wait),
+        message=errors.LOGIN_LOCKED.format(wait=_wait(seconds)),
         offer_reset=True,
     )
     response["Retry-After"] = str(seconds)
     return response
+
+
+def rate_limited(request: HttpRequest, *, scope: str, retry_after: int) -> HttpResponse:
+    """Over one of nstsite.ratelimit's limits: the page says what and when to try again, with Retry-After."""
+    message = errors.RATE_LIMITED.format(what=errors.RATE_LIMITED_WHAT[scope], wait=_wait(retry_after))
+    response = _error(request, status=429, code="throttled", title="Please slow down", message=message)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _wait(seconds: int) -> str:
+    """How long to wait, as a person would say it: 45 seconds, 1 minute, 15 minutes."""
+    if seconds < 60:
+        return "1 second" if seconds == 1 else f"{seconds} seconds"
+    minutes = math.ceil(seconds / 60)
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def _seconds_locked(request: HttpRequest, credentials: dict | None) -> int:

@@ -24,6 +24,7 @@ from pathlib import Path
 import django_rq
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from rq import Worker
 
 from nstsite import embedded_redis
@@ -75,6 +76,43 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 def media_root() -> Path:
     """The session's temp MEDIA_ROOT (set in pytest_configure, shared with the worker processes)."""
     return Path(settings.MEDIA_ROOT)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> Iterator[None]:
+    """Rate-limit counts live in the cache, keyed by user id or address (ids repeat across
+    tests): no test inherits another's."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def member():
+    """A signed-up user (password: tests.gallery.factories' default)."""
+    from tests.gallery.factories import make_user
+
+    return make_user()
+
+
+@pytest.fixture
+def member_page(member):
+    """The member, signed in on the pages."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def member_api(member):
+    """The member, signed in to the API."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(member)
+    return client
 
 
 @pytest.fixture

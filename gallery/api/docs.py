@@ -45,12 +45,14 @@ _ERRORS: dict[int, tuple[str, list[OpenApiExample]]] = {
         ],
     ),
     403: (
-        "Signed in but not allowed: staff-only actions, or a session request without its CSRF token.",
+        "Signed in but not allowed: staff-only actions, a session request without its CSRF token, or "
+        "past a quota of what you may keep (`quota_exceeded`).",
         [
             OpenApiExample(
                 "Not staff",
                 body(code="permission_denied", detail="You do not have permission to perform this action."),
-            )
+            ),
+            OpenApiExample("Quota", body(code="quota_exceeded", detail=errors.PHOTO_QUOTA.format(count=500))),
         ],
     ),
     404: (
@@ -88,8 +90,8 @@ _ERRORS: dict[int, tuple[str, list[OpenApiExample]]] = {
     ),
     429: (
         "Too many requests (`throttled`, with `Retry-After` in seconds), too many stylizations "
-        "queued or running at once (`job_limit`), or too many failed log-ins for this username "
-        "from this address (`login_locked`, with `Retry-After`).",
+        "queued or running at once or too much compute queued (`job_limit`), or too many failed log-ins "
+        "for this username from this address (`login_locked`, with `Retry-After`).",
         [
             OpenApiExample(
                 "Throttled", body(code="throttled", detail="Request was throttled. Expected available in 59 seconds.")

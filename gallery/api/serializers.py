@@ -24,7 +24,6 @@ from stylizer.engine.schedule import PRESET_STEPS
 DEFAULTS = StyleParams()
 # API option -> StyleParams field: the page's options, plus the step count for scripts.
 OPTION_PARAMS = {**forms.PARAM_FIELDS, "steps": "steps"}
-MAX_STYLES = 5
 MAX_STYLE_POSITION = 1_000_000
 
 
@@ -286,7 +285,7 @@ class StylizationCreateSerializer(serializers.Serializer):
         error_messages={"does_not_exist": errors.PHOTO_NOT_AVAILABLE},
         help_text="One of your photos (upload it first with POST /api/v1/photos/).",
     )
-    styles = StyleChoiceSerializer(many=True, allow_empty=False, max_length=MAX_STYLES)
+    styles = StyleChoiceSerializer(many=True, allow_empty=False, max_length=settings.STYLIZER_MAX_STYLES)
     options = OptionsSerializer(required=False)
 
     def to_service_kwargs(self) -> dict[str, Any]:

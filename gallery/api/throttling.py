@@ -1,25 +1,25 @@
-"""Rate limits on the endpoints that create things (photos, stylizations, tokens).
+"""Rate limits on the endpoints that create things (photos, stylizations) and on log-in.
 
-Each view names a scope (`throttle_scope`) whose rate is in
-`REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`; a request over it gets 429 with
-`Retry-After`. Counts live in Django's default cache: per process with the local-memory
-cache, so a multi-process deployment should point CACHES at Redis or Memcached.
+Each view names a scope (`throttle_scope`) of settings.RATE_LIMITS; the counting is
+nstsite.ratelimit's, the same limiter the pages use, so a user's uploads or creates on the
+pages and in the API count together. A request over its limit gets 429 `throttled` with
+`Retry-After`.
 """
 
-from rest_framework.settings import api_settings
-from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
+
+from nstsite import ratelimit
 
 
-class ScopedThrottle(ScopedRateThrottle):
-    """DRF's scoped throttle, reading the rates when a request comes rather than at import.
+class RateLimitThrottle(BaseThrottle):
+    """DRF's face of nstsite.ratelimit, for the view's `throttle_scope`."""
 
-    DRF copies the rates into a class attribute once; reading them live lets settings
-    overrides (tests, `override_settings`) take effect.
-    """
+    def allow_request(self, request, view) -> bool:
+        self.decision = ratelimit.check(view.throttle_scope, request)
+        return self.decision.allowed
 
-    @property
-    def THROTTLE_RATES(self) -> dict[str, str]:
-        return api_settings.DEFAULT_THROTTLE_RATES
+    def wait(self) -> float:
+        return self.decision.retry_after
 
 
 class ThrottledActionsMixin:
@@ -28,4 +28,4 @@ class ThrottledActionsMixin:
     throttled_actions: tuple[str, ...] = ()
 
     def get_throttles(self):
-        return [ScopedThrottle()] if getattr(self, "action", None) in self.throttled_actions else []
+        return [RateLimitThrottle()] if getattr(self, "action", None) in self.throttled_actions else []

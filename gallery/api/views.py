@@ -27,7 +27,7 @@ from gallery.api.docs import ID_PARAMETER, IDEMPOTENCY_KEY_PARAMETER, IMAGE_RESP
 from gallery.api.negotiation import ImageNegotiation
 from gallery.api.parsers import MultiPartParser
 from gallery.api.permissions import IsStaffOrReadOnly
-from gallery.api.throttling import ScopedThrottle, ThrottledActionsMixin
+from gallery.api.throttling import RateLimitThrottle, ThrottledActionsMixin
 
 UPLOAD_PARSERS = [MultiPartParser, FormParser]
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -51,7 +51,7 @@ def _created(request, data: dict, detail_name: str, pk) -> Response:
 class TokenView(APIView):
     """Obtain (POST, with username and password) or revoke (DELETE) your API token."""
 
-    throttle_scope = "auth"
+    throttle_scope = "logins"
 
     def get_authenticators(self):
         # Logging in needs no credentials, and must not trip over a stale session's CSRF check.
@@ -61,7 +61,7 @@ class TokenView(APIView):
         return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
 
     def get_throttles(self):
-        return [ScopedThrottle()] if self.request.method == "POST" else []
+        return [RateLimitThrottle()] if self.request.method == "POST" else []
 
     @extend_schema(
         operation_id="auth_token_obtain",
@@ -69,7 +69,8 @@ class TokenView(APIView):
         description="Exchange a username and password for the user's token (the same one until revoked). "
         "Send it on every request as `Authorization: Token <token>`. Failed attempts count together with "
         "the site's and the admin's log-in: after too many for one username from one address, log-in is "
-        "locked for a cool-off (429 `login_locked`, with `Retry-After`), even with the right password.",
+        "locked for a cool-off (429 `login_locked`, with `Retry-After`), even with the right password; after "
+        "too many failures from one address whatever the username, every log-in from it waits (429 `throttled`).",
         request=AuthTokenSerializer,
         responses={200: serializers.TokenSerializer, **error_responses(400, 415, 429)},
         auth=[],
@@ -224,9 +225,11 @@ class StyleViewSet(GenericViewSet):
         "applied), re-encoded from its pixels and without metadata such as GPS. Refused with a 400 whose "
         "message names the file: an empty file, one over the size or pixel limit, any other format "
         "(SVG, PSD, GIF, HTML...), a truncated image, an image that also carries HTML or script, and a "
-        "file name with folders or `..` (`parse_error`). A body over REQUEST_MAX_BYTES is a 413.",
+        "file name with folders or `..` (`parse_error`), and an image too long and narrow to paint. "
+        "It is stored no larger than the largest output size, as a high-quality JPEG. A body over "
+        "REQUEST_MAX_BYTES is a 413; past your photo quota (count or megabytes) a 403 `quota_exceeded`.",
         request={"multipart/form-data": serializers.PhotoUploadSerializer},
-        responses={201: serializers.PhotoSerializer, **error_responses(400, 401, 413, 415, 429)},
+        responses={201: serializers.PhotoSerializer, **error_responses(400, 401, 403, 413, 415, 429)},
     ),
     destroy=extend_schema(
         summary="Delete a photo",
@@ -326,10 +329,11 @@ _STYLIZATION_EXAMPLE = OpenApiExample(
     ),
     retry=extend_schema(
         summary="Retry a failed or cancelled stylization",
-        description="Queues it again as a new attempt with the same inputs.",
+        description="Queues it again as a new attempt with the same inputs, checked as a new stylization "
+        "would be: a style no longer offered or a size no longer offered is a 400, the job cap a 429.",
         parameters=[ID_PARAMETER],
         request=None,
-        responses={200: serializers.StylizationSerializer, **error_responses(401, 404, 409, 429, 503)},
+        responses={200: serializers.StylizationSerializer, **error_responses(400, 401, 404, 409, 429, 503)},
     ),
     preview=extend_schema(
         summary="The latest preview image (JPEG)",

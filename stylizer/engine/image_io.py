@@ -17,9 +17,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from stylizer.engine.errors import ImageError
-
-# 40 megapixels: a 48 MP phone photo must be downscaled by the caller before it gets here.
-MAX_PIXELS = 40_000_000
+from stylizer.engine.pixels import MAX_PIXELS, to_rgb
 
 ImageSource = str | os.PathLike | bytes | BinaryIO
 
@@ -30,21 +28,6 @@ def _describe(source: ImageSource, name: str | None) -> str:
     if isinstance(source, (str, os.PathLike)):
         return Path(source).name
     return getattr(source, "name", None) or "image"
-
-
-def _to_rgb(image: Image.Image) -> Image.Image:
-    """Any Pillow mode to 8-bit RGB: alpha composited on white, 16-bit scaled, CMYK converted."""
-    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        # 16-bit (or 32-bit int) greyscale: scale to 8 bits rather than clipping at 255.
-        high = 65535 if image.mode.startswith("I;16") else max(1, image.getextrema()[1])
-        image = image.point(lambda v: v * (255.0 / high) + 0.5, "F").convert("L")
-    elif image.mode == "F":
-        image = image.convert("L")
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(background, rgba)
-    return image.convert("RGB")
 
 
 def open_image(source: ImageSource, *, name: str | None = None, max_pixels: int = MAX_PIXELS) -> Image.Image:
@@ -71,7 +54,7 @@ def open_image(source: ImageSource, *, name: str | None = None, max_pixels: int 
                 )
             image.load()
             image = ImageOps.exif_transpose(image)
-            return _to_rgb(image)
+            return to_rgb(image)
     except ImageError:
         raise
     except FileNotFoundError as exc:
@@ -85,13 +68,6 @@ def open_image(source: ImageSource, *, name: str | None = None, max_pixels: int 
     except (OSError, SyntaxError, ValueError) as exc:
         # Pillow reports truncated and corrupt data as OSError ("image file is truncated ...").
         raise ImageError(f"{label}: the image file is truncated or corrupt ({exc})") from exc
-
-
-def fit_long_side(size: tuple[int, int], long_side: int) -> tuple[int, int]:
-    """(width, height) scaled so that the longer side is `long_side`, aspect kept."""
-    width, height = size
-    scale = long_side / max(width, height)
-    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def to_tensor(image: Image.Image, size: tuple[int, int] | None = None) -> torch.Tensor:

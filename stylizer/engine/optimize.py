@@ -12,10 +12,11 @@ from PIL import Image
 
 from stylizer.engine import devices
 from stylizer.engine.errors import Cancelled
-from stylizer.engine.image_io import fit_long_side, keep_colors, open_image, resize_tensor, to_image, to_tensor
+from stylizer.engine.image_io import keep_colors, open_image, resize_tensor, to_image, to_tensor
 from stylizer.engine.lbfgs import LBFGS
 from stylizer.engine.losses import ContentLoss, StyleLoss, gram, tv_loss
 from stylizer.engine.params import StyleParams, validate
+from stylizer.engine.pixels import fit_long_side
 from stylizer.engine.schedule import Stage, plan
 from stylizer.engine.vgg import extractor
 

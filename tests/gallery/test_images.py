@@ -5,7 +5,7 @@ import struct
 
 import pytest
 from django.core.exceptions import ValidationError
-from PIL import Image, ImageCms, ImageFile, PngImagePlugin
+from PIL import Image, ImageCms, ImageDraw, ImageFile, PngImagePlugin
 
 from gallery import errors, services
 from gallery.models import Photo
@@ -82,12 +82,13 @@ def test_transparent_png_is_stored_as_rgb_on_white():
         assert stored.getpixel((5, 5)) == (255, 255, 255)
 
 
-def test_webp_is_accepted_and_stored_as_png():
+def test_webp_is_accepted_and_stored_as_jpeg():
     data = image_bytes((32, 32), "WEBP")
     photo = services.photo_create(owner=make_user(), file=upload("pic.webp", data, "image/webp"))
-    assert photo.image.name.endswith(".png")
-    with Image.open(photo.thumbnail.path) as thumb:
-        assert thumb.format == "JPEG"
+    assert photo.image.name.endswith(".jpg")
+    for field in (photo.image, photo.thumbnail):
+        with Image.open(field.path) as stored:
+            assert stored.format == "JPEG"
 
 
 def test_empty_file_is_refused_naming_it(media_root_files):
@@ -212,9 +213,8 @@ def test_a_png_is_stored_re_encoded_without_its_text_icc_exif_or_trailing_bytes(
 
     photo = services.photo_create(owner=make_user(), file=upload("meta.png", data, "image/png"))
     stored = photo.image.read()
-    kinds, trailer = _png_chunks(stored)
-    assert stored != data
-    assert set(kinds) == {b"IHDR", b"IDAT", b"IEND"} and trailer == b""
+    markers, trailer = _jpeg_segments(stored)  # stored as a JPEG, like every upload
+    assert not {APP1_EXIF_XMP, APP2_ICC, COM} & set(markers) and trailer == b""
     assert b"Ada Lovelace" not in stored and b"CameraMaker" not in stored
 
 
@@ -230,3 +230,80 @@ def test_a_jpeg_is_stored_re_encoded_without_its_comment_exif_xmp_icc_or_trailin
     assert stored != data
     assert not {APP1_EXIF_XMP, APP2_ICC, COM} & set(markers) and trailer == b""
     assert b"Shot by Ada" not in stored and b"xmpmeta" not in stored and b"CameraMaker" not in stored
+
+
+# Stored size: no larger than the largest output size, as a JPEG, never many times the upload.
+
+
+def _gradient(size: tuple[int, int]) -> Image.Image:
+    """A picture with smooth areas and edges, which lossless formats store compactly."""
+    image = Image.linear_gradient("L").resize(size).convert("RGB")
+    draw = ImageDraw.Draw(image)
+    for x in range(0, size[0], size[0] // 12):
+        draw.ellipse(
+            (x, x * size[1] // size[0], x + size[0] // 8, x * size[1] // size[0] + size[1] // 8), (200, 90, 40)
+        )
+    return image
+
+
+def test_a_large_lossless_webp_is_stored_at_the_largest_output_size_as_a_smaller_jpeg(settings):
+    buffer = io.BytesIO()
+    _gradient((2400, 2600)).save(buffer, "WEBP", lossless=True, quality=0, method=0)
+    data = buffer.getvalue()
+    photo = services.photo_create(owner=make_user(), file=upload("huge.webp", data, "image/webp"))
+    with Image.open(photo.image.path) as stored:
+        assert stored.format == "JPEG" and stored.size == (945, 1024) == (photo.width, photo.height)
+        assert max(stored.size) == max(settings.STYLIZER_SIZES)
+        assert stored.getpixel((0, 0)) == pytest.approx((0, 0, 0), abs=4), "the picture itself is kept"
+    assert photo.image.size < len(data)
+
+
+def test_a_large_rotated_jpeg_is_stored_upright_at_the_largest_output_size():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    buffer = io.BytesIO()
+    _gradient((3000, 2000)).save(buffer, "JPEG", quality=90, exif=exif.tobytes())
+    photo = services.photo_create(owner=make_user(), file=upload("camera.jpg", buffer.getvalue()))
+    with Image.open(photo.image.path) as stored:
+        assert stored.size == (683, 1024) == (photo.width, photo.height)
+        assert dict(stored.getexif()) == {}
+    with Image.open(photo.thumbnail.path) as thumb:
+        assert thumb.size == (320, 480)
+
+
+def test_a_small_photo_is_not_enlarged():
+    photo = services.photo_create(owner=make_user(), file=upload("small.png", image_bytes((100, 60), "PNG")))
+    assert (photo.width, photo.height) == (100, 60)
+
+
+def test_a_16_bit_png_keeps_its_grey_instead_of_turning_white():
+    buffer = io.BytesIO()
+    Image.new("I;16", (40, 30), 30000).save(buffer, "PNG")  # 46 % of 65535
+    photo = services.photo_create(owner=make_user(), file=upload("scan.png", buffer.getvalue(), "image/png"))
+    for field in (photo.image, photo.thumbnail):
+        with Image.open(field.path) as stored:
+            assert stored.getpixel((10, 10)) == pytest.approx((117, 117, 117), abs=2)
+
+
+# Aspect ratio: what the engine cannot paint is refused at upload, saying what is allowed.
+
+
+@pytest.mark.parametrize("size", [(20000, 2), (180, 20), (20, 180)], ids=["20000x2", "9:1", "1:9"])
+def test_an_image_too_long_and_narrow_to_paint_is_refused_saying_the_allowed_range(size, media_root_files):
+    message = _refused(upload("strip.png", image_bytes(size, "PNG"), "image/png"))
+    assert message == errors.IMAGE_TOO_NARROW.format(name="strip.png", width=size[0], height=size[1], limit=8)
+    assert "from 8:1 to 1:8" in message
+    assert media_root_files() == []
+
+
+@pytest.mark.parametrize("size", [(160, 20), (20, 160)], ids=["8:1", "1:8"])
+def test_the_most_extreme_allowed_aspect_ratio_is_accepted(size):
+    assert services.photo_create(owner=make_user(), file=upload("pano.png", image_bytes(size, "PNG"))).width == size[0]
+
+
+def test_the_allowed_aspect_ratio_follows_the_smallest_size_offered(settings):
+    """Offering 64 px, whose only stage is 64 px, leaves 16 px across for 4:1 and no more."""
+    settings.STYLIZER_SIZES = (64, 512)
+    message = _refused(upload("pano.png", image_bytes((160, 20), "PNG"), "image/png"))
+    assert message == errors.IMAGE_TOO_NARROW.format(name="pano.png", width=160, height=20, limit=4)
+    assert services.photo_create(owner=make_user(), file=upload("pano.png", image_bytes((80, 20), "PNG"))).width == 80

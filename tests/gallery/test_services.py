@@ -92,12 +92,13 @@ def test_create_refuses_someone_elses_photo():
 
 @pytest.mark.django_db
 def test_create_refuses_inactive_and_other_peoples_private_styles():
-    hidden = make_style(is_active=False)
+    hidden = make_style("Withdrawn", is_active=False)
     theirs = make_style(owner=make_user())
-    for style in (hidden, theirs):
+    expected = {hidden: errors.STYLE_WITHDRAWN.format(title="Withdrawn"), theirs: errors.STYLE_NOT_AVAILABLE}
+    for style, message in expected.items():
         with pytest.raises(ValidationError) as caught:
             _create(styles=[(style, 1.0)])
-        assert caught.value.message_dict == {"styles": [errors.STYLE_NOT_AVAILABLE]}
+        assert caught.value.message_dict == {"styles": [message]}
 
 
 @pytest.mark.django_db

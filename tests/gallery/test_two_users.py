@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db.models import FileField
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
@@ -156,14 +155,6 @@ def _state(user, queue) -> dict:
         StylizationStyle.objects.filter(stylization__owner=user).values_list("stylization", "style", "weight")
     )
     return state
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Bob's refused retries must not be throttled by counts other tests left in the cache."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

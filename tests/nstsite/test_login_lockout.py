@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -19,14 +18,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "s3cret-pass-123"
 HOME = "10.0.0.1"
 COOL_OFF = 15 * 60
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    """The token endpoint's per-address rate limit counts in the cache; start from zero."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image
@@ -17,14 +16,6 @@ from stylizer.engine import StyleParams
 from tests.gallery.factories import make_photo, make_style, make_user
 
 TINY = StyleParams(size=64, steps=3)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counts live in the cache; no test inherits another's."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def token_client(user) -> APIClient:
