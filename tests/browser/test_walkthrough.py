@@ -2,6 +2,7 @@
 sign up -> upload a photo -> pick a style -> watch the progress bar -> see the result in
 the gallery. Screenshots of every page land in artifacts/browser/ (gitignored)."""
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -10,8 +11,9 @@ import pytest
 
 from gallery import services
 from stylizer.engine import StyleParams
+from tests import images
 from tests.conftest import ARTIFACTS
-from tests.gallery.factories import make_photo, make_style, make_user
+from tests.gallery.factories import make_photo, make_style, make_user, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -44,13 +46,16 @@ def shots() -> Path:
 
 
 def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
-    browser, live_server, capped_worker, shared_images, shots, settings, empty_queue
+    browser, live_server, capped_worker, shots, settings, empty_queue, tmp_path
 ):
     settings.STYLIZER_SIZES = (128, 256, 512)
-    with (shared_images / "styles" / "starry_night.jpg").open("rb") as painting:
-        services.style_create(title="The Starry Night", artist="Vincent van Gogh", year="1889", file=painting)
-    with (shared_images / "styles" / "the_scream.jpg").open("rb") as painting:
-        services.style_create(title="The Scream", artist="Edvard Munch", year="1893", file=painting)
+    catalogue = [("The Starry Night", "Vincent van Gogh", "1889"), ("The Scream", "Edvard Munch", "1893")]
+    for (title, artist, year), drawn in zip(catalogue, images.PAINTINGS):
+        data = io.BytesIO()
+        images.painting(drawn, (240, 190)).save(data, "JPEG", quality=90)
+        services.style_create(title=title, artist=artist, year=year, file=upload(f"{title}.jpg", data.getvalue()))
+    hummingbird = tmp_path / "hummingbird.png"
+    images.scene((320, 256)).save(hummingbird)
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.set_default_timeout(20_000)
@@ -66,7 +71,7 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
     page.wait_for_url("**/create/")
 
     page.get_by_role("link", name="Photos", exact=True).click()
-    page.set_input_files("#id_image", str(shared_images / "content" / "hummingbird.png"))
+    page.set_input_files("#id_image", str(hummingbird))
     page.get_by_role("button", name="Upload photo").click()
     page.get_by_text("Photo uploaded.").wait_for()
     page.screenshot(path=shots / "03-photos.png", full_page=True)
