@@ -13,6 +13,7 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from nstsite import embedded_redis
+from stylizer.engine import params as engine_params
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -246,8 +247,22 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Stylization jobs.
 STYLIZER_DEVICE = env.str("STYLIZER_DEVICE", default="auto")
+if STYLIZER_DEVICE not in engine_params.DEVICES:
+    raise ImproperlyConfigured(
+        f"STYLIZER_DEVICE must be one of {', '.join(engine_params.DEVICES)}, not {STYLIZER_DEVICE!r}."
+    )
 STYLIZER_TORCHVISION_WEIGHTS = env.str("STYLIZER_TORCHVISION_WEIGHTS", default="")
-STYLIZER_SIZES = tuple(env.list("STYLIZER_SIZES", cast=int, default=[256, 384, 512, 768, 1024]))
+# Output sizes offered (long side, px), ascending; the largest is the API's maximum too.
+_sizes = env.str("STYLIZER_SIZES", default="256,384,512,768,1024")
+try:
+    STYLIZER_SIZES = tuple(sorted({int(size) for size in _sizes.split(",")}))
+except ValueError:
+    STYLIZER_SIZES = ()
+if not STYLIZER_SIZES or not all(engine_params.MIN_SIZE <= size <= engine_params.MAX_SIZE for size in STYLIZER_SIZES):
+    raise ImproperlyConfigured(
+        f"STYLIZER_SIZES must be a comma-separated list of whole numbers of pixels from {engine_params.MIN_SIZE} "
+        f"to {engine_params.MAX_SIZE}, e.g. 256,512,1024; not {_sizes!r}."
+    )
 STYLIZER_MAX_ACTIVE_JOBS = env.int("STYLIZER_MAX_ACTIVE_JOBS", default=3)
 STYLIZER_PROGRESS_INTERVAL = env.float("STYLIZER_PROGRESS_INTERVAL", default=1.0)
 STYLIZER_PREVIEW_EVERY = env.int("STYLIZER_PREVIEW_EVERY", default=10)
