@@ -2,8 +2,9 @@
 
 - `StrictFileNamesMiddleware`: the pages parse multipart bodies with
   `nstsite.http.StrictMultiPartParser` (an upload's file name with folders is a 400).
-- `RequestSizeLimitMiddleware`: a body declared larger than REQUEST_MAX_BYTES is refused
-  with 413 before a byte of it is read.
+- `RequestSizeLimitMiddleware`: a body declared larger than its limit is refused with 413
+  before a byte of it is read: REQUEST_MAX_BYTES for uploads (multipart), the much smaller
+  REQUEST_DATA_MAX_BYTES for any other body (JSON, plain forms), which is parsed in memory.
 - `QueueOutageMiddleware`: a view that needs Redis while it is down answers 503 with a
   page that says so, not a 500 (every page of ours renders from the database; the RQ
   dashboard cannot).
@@ -45,11 +46,13 @@ class StrictFileNamesMiddleware:
 
 
 class RequestSizeLimitMiddleware:
-    """Refuse a request whose declared body is over REQUEST_MAX_BYTES with 413, unread.
+    """Refuse a request whose declared body is over its limit with 413, unread.
 
     The body's length is known from Content-Length before it is read (under WSGI a body
-    is never read past it), so a 2 GB upload costs nothing but its headers. One image
-    over UPLOAD_MAX_BYTES in a smaller request still gets the per-file 400 from the form.
+    is never read past it), so a 2 GB upload costs nothing but its headers. Only multipart
+    bodies, which Django streams to disk, may be large; a JSON body is read whole into
+    memory and parsed (a 20 MB one cost 500 MB), so it is held to REQUEST_DATA_MAX_BYTES.
+    One image over UPLOAD_MAX_BYTES in a smaller request still gets the form's 400.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -60,8 +63,9 @@ class RequestSizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0  # as Django reads it: no body
-        if length > settings.REQUEST_MAX_BYTES:
-            return views.request_too_large(request, size=length)
+        upload = request.content_type == "multipart/form-data"
+        if length > (settings.REQUEST_MAX_BYTES if upload else settings.REQUEST_DATA_MAX_BYTES):
+            return views.request_too_large(request, size=length, upload=upload)
         return self.get_response(request)
 
 

@@ -207,9 +207,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "gallery.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "gallery.api.exceptions.exception_handler",
-    # Uploads refuse file names with folders (nstsite.http.StrictMultiPartParser).
+    # Every unreadable body is a 400 parse_error; uploads refuse file names with folders.
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "gallery.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "gallery.api.parsers.MultiPartParser",
     ],
@@ -242,7 +242,12 @@ UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=2 * UPLOAD_MAX_BYTES + 1024 * 1024)
 if REQUEST_MAX_BYTES < UPLOAD_MAX_BYTES:
     raise ImproperlyConfigured("REQUEST_MAX_BYTES must be at least UPLOAD_MAX_BYTES (one image must fit).")
-DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# Any other body (JSON, a form without files) is parsed in memory: it gets a small limit of
+# its own, enforced the same way, and so do the form fields beside an upload.
+REQUEST_DATA_MAX_BYTES = env.int("REQUEST_DATA_MAX_BYTES", default=256 * 1024)
+if not 1024 <= REQUEST_DATA_MAX_BYTES <= REQUEST_MAX_BYTES:
+    raise ImproperlyConfigured("REQUEST_DATA_MAX_BYTES must be from 1024 (1 KB) to REQUEST_MAX_BYTES.")
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_DATA_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Stylization jobs.
