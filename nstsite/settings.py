@@ -12,7 +12,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from nstsite import embedded_redis
+from nstsite import cache, embedded_redis
 from stylizer.engine import params as engine_params
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -183,15 +183,13 @@ RQ_QUEUES = {RQ_QUEUE: {"URL": REDIS_URL}}
 RQ = {"WORKER_CLASS": "stylizer.worker.StylizerWorker"}
 RQ_SHOW_ADMIN_LINK = True
 
-# Cache: API rate limits count in it. The default is per process; with several gunicorn
-# workers set CACHE_URL to a Redis server (redis://host:6379/1) so they share the counts.
-CACHE_URL = env.str("CACHE_URL", default="")
-if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
-elif CACHE_URL:
+# Cache: rate limits count in it, so every web process must share it. By default it is the
+# queue's Redis, in the next database (db 0 -> db 1); CACHE_URL names another Redis. While
+# it is unreachable the limits count nothing rather than fail requests (nstsite.cache).
+CACHE_URL = env.str("CACHE_URL", default="") or cache.url_beside(REDIS_URL)
+if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}.")
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {"default": {"BACKEND": "nstsite.cache.SharedCache", "LOCATION": CACHE_URL, "OPTIONS": cache.OPTIONS}}
 
 # REST API (gallery.api). Token authentication comes first so that a request without
 # credentials gets 401 with `WWW-Authenticate: Token` (DRF takes the header from the first
