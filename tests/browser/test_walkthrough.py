@@ -1,48 +1,22 @@
 """A new user's whole path in headless Chromium (Debian's, driven by Playwright):
 sign up -> upload a photo -> pick a style -> watch the progress bar -> see the result in
-the gallery. Screenshots of every page land in artifacts/browser/ (gitignored)."""
+the gallery, with nothing refused by the site's Content-Security-Policy. Screenshots of
+every page land in artifacts/browser/ (gitignored)."""
 
 import io
-import os
-import shutil
-from pathlib import Path
 
 import pytest
 
 from gallery import services
 from stylizer.engine import StyleParams
 from tests import images
-from tests.conftest import ARTIFACTS
+from tests.browser.conftest import csp_violations
 from tests.gallery.factories import make_photo, make_style, make_user, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-SHOTS = ARTIFACTS / "browser"
 JOB_WAIT_MS = 120_000
 LONG = StyleParams(size=64, steps=5000)  # still running when the test acts on it
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls the live
-    # server makes happen in its own thread, and ours happen before the browser starts.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="session")
-def shots() -> Path:
-    shutil.rmtree(SHOTS, ignore_errors=True)
-    SHOTS.mkdir(parents=True)
-    return SHOTS
 
 
 def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
@@ -58,6 +32,7 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
     images.scene((320, 256)).save(hummingbird)
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    refused = csp_violations(page)
     page.set_default_timeout(20_000)
     page.goto(live_server.url)
     page.screenshot(path=shots / "01-home.png", full_page=True)
@@ -122,6 +97,7 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
     phone = browser.new_page(viewport={"width": 390, "height": 844}, storage_state=page.context.storage_state())
     phone.goto(result_url)
     phone.screenshot(path=shots / "09-result-phone.png", full_page=True)
+    assert refused == []
 
 
 def test_cancel_and_retry_from_the_result_page(browser, live_server, rq_worker, shots, empty_queue):
