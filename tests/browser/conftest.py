@@ -3,6 +3,7 @@ in artifacts/browser/ (gitignored)."""
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,23 @@ def csp_violations(page) -> list[str]:
 
     page.on("console", console)
     return refused
+
+
+def wait_until(page, expression: str, timeout: float = 30_000) -> None:
+    """Poll a JavaScript expression (or `() => ...` function) until it is true, for up to
+    `timeout` ms, across navigations.
+
+    What `page.wait_for_function` does, but it compiles the expression in the page with
+    `new Function`, which the site's Content-Security-Policy refuses ('unsafe-eval');
+    `page.evaluate` goes through the DevTools protocol, which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Exception:  # the page is navigating, or an element is not there yet
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout / 1000:.0f} s: {expression}")
+        page.wait_for_timeout(100)

@@ -10,7 +10,7 @@ import pytest
 from gallery import services
 from stylizer.engine import StyleParams
 from tests import images
-from tests.browser.conftest import csp_violations
+from tests.browser.conftest import csp_violations, wait_until
 from tests.gallery.factories import make_photo, make_style, make_user, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -63,7 +63,8 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
 
     page.locator("[data-progress-bar]").wait_for(state="visible")
     # The bar moves and the latest preview shows while it paints (or the job already finished).
-    page.wait_for_function(
+    wait_until(
+        page,
         """() => {
             const root = document.querySelector('[data-stylization]');
             const bar = document.querySelector('[data-progress-bar]');
@@ -74,11 +75,9 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
         timeout=JOB_WAIT_MS,
     )
     page.screenshot(path=shots / "05-progress.png", full_page=True)
-    page.wait_for_function(
-        "document.querySelector('[data-stylization]').dataset.status === 'succeeded'", timeout=JOB_WAIT_MS
-    )
+    wait_until(page, "document.querySelector('[data-stylization]').dataset.status === 'succeeded'", timeout=JOB_WAIT_MS)
     page.locator("[data-result]").wait_for(state="visible")
-    page.wait_for_function("document.querySelector('[data-result]').naturalWidth > 0")
+    wait_until(page, "document.querySelector('[data-result]').naturalWidth > 0")
     assert page.locator('[data-action="download"]').is_visible()
     assert not page.locator('[data-action="cancel"]').is_visible()
     page.screenshot(path=shots / "06-result.png", full_page=True)
@@ -88,7 +87,7 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
     card = page.locator("a.card", has_text="The Starry Night")
     card.wait_for()
     assert card.locator(".badge").inner_text() == "Succeeded"
-    page.wait_for_function("[...document.querySelectorAll('.card-image')].every((img) => img.naturalWidth > 0)")
+    wait_until(page, "[...document.querySelectorAll('.card-image')].every((img) => img.naturalWidth > 0)")
     page.screenshot(path=shots / "07-gallery.png", full_page=True)
 
     page.get_by_role("link", name="Styles", exact=True).click()
@@ -111,7 +110,7 @@ def test_cancel_and_retry_from_the_result_page(browser, live_server, rq_worker, 
     page.fill("#id_username", "degas")
     page.fill("#id_password", "Ballet-Dancers-1874")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_function("document.querySelector('[data-stylization]').dataset.status === 'running'")
+    wait_until(page, "document.querySelector('[data-stylization]').dataset.status === 'running'")
 
     page.get_by_role("button", name="Cancel").click()
     page.wait_for_url("**/results/*/")
@@ -120,9 +119,7 @@ def test_cancel_and_retry_from_the_result_page(browser, live_server, rq_worker, 
     page.screenshot(path=shots / "10-cancelled.png", full_page=True)
 
     page.get_by_role("button", name="Retry").click()
-    page.wait_for_function(
-        "['queued', 'running'].includes(document.querySelector('[data-stylization]').dataset.status)"
-    )
+    wait_until(page, "['queued', 'running'].includes(document.querySelector('[data-stylization]').dataset.status)")
     assert page.locator('[data-action="cancel"]').is_visible()
     assert not page.locator('[data-action="retry"]').is_visible()
     page.get_by_role("button", name="Cancel").click()  # leave the worker idle for the next test
