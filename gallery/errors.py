@@ -32,7 +32,10 @@ REQUEST_TOO_LARGE = (
     "The upload is {size_mb:.1f} MB; the limit is {limit_mb:.0f} MB in one request "
     "and {file_limit_mb:.0f} MB per image."
 )
+DATA_TOO_LARGE = "The request body is {size_kb:.0f} KB; the limit is {limit_kb:.0f} KB for anything but image uploads."
+JSON_TOO_DEEP = "JSON parse error - the body is nested too deeply."
 BAD_REQUEST = "The request could not be read."
+SERVER_ERROR = "Something went wrong on our side. Please try again in a moment."
 CSRF_FAILED = "Nothing was changed: this form had expired or came from another site. Reload the page and try again."
 LOGIN_LOCKED = "Too many failed log-ins for this account from your address. Log-in is locked; try again in {wait}."
 RATE_LIMITED = "Too many {what} in a short time. Please try again in {wait}."

@@ -12,7 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from nstsite import embedded_redis
+from nstsite import cache, embedded_redis
+from stylizer.engine import params as engine_params
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -56,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every HTML answer gets the policy, error pages included.
+    "nstsite.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -211,15 +214,13 @@ RQ_QUEUES = {RQ_QUEUE: {"URL": REDIS_URL}}
 RQ = {"WORKER_CLASS": "stylizer.worker.StylizerWorker"}
 RQ_SHOW_ADMIN_LINK = True
 
-# Cache: API rate limits count in it. The default is per process; with several gunicorn
-# workers set CACHE_URL to a Redis server (redis://host:6379/1) so they share the counts.
-CACHE_URL = env.str("CACHE_URL", default="")
-if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
-elif CACHE_URL:
+# Cache: rate limits count in it, so every web process must share it. By default it is the
+# queue's Redis, in the next database (db 0 -> db 1); CACHE_URL names another Redis. While
+# it is unreachable the limits count nothing rather than fail requests (nstsite.cache).
+CACHE_URL = env.str("CACHE_URL", default="") or cache.url_beside(REDIS_URL)
+if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured(f"CACHE_URL must be a redis://, rediss:// or unix:// URL, not {CACHE_URL!r}.")
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {"default": {"BACKEND": "nstsite.cache.SharedCache", "LOCATION": CACHE_URL, "OPTIONS": cache.OPTIONS}}
 
 # REST API (gallery.api). Token authentication comes first so that a request without
 # credentials gets 401 with `WWW-Authenticate: Token` (DRF takes the header from the first
@@ -235,9 +236,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "gallery.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "gallery.api.exceptions.exception_handler",
-    # Uploads refuse file names with folders (nstsite.http.StrictMultiPartParser).
+    # Every unreadable body is a 400 parse_error; uploads refuse file names with folders.
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "gallery.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "gallery.api.parsers.MultiPartParser",
     ],
@@ -293,13 +294,32 @@ if UPLOAD_MAX_PIXELS is not None and UPLOAD_MAX_PIXELS < 1:
 REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=2 * UPLOAD_MAX_BYTES + 1024 * 1024)
 if REQUEST_MAX_BYTES < UPLOAD_MAX_BYTES:
     raise ImproperlyConfigured("REQUEST_MAX_BYTES must be at least UPLOAD_MAX_BYTES (one image must fit).")
-DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+# Any other body (JSON, a form without files) is parsed in memory: it gets a small limit of
+# its own, enforced the same way, and so do the form fields beside an upload.
+REQUEST_DATA_MAX_BYTES = env.int("REQUEST_DATA_MAX_BYTES", default=256 * 1024)
+if not 1024 <= REQUEST_DATA_MAX_BYTES <= REQUEST_MAX_BYTES:
+    raise ImproperlyConfigured("REQUEST_DATA_MAX_BYTES must be from 1024 (1 KB) to REQUEST_MAX_BYTES.")
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_DATA_MAX_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Stylization jobs.
 STYLIZER_DEVICE = env.str("STYLIZER_DEVICE", default="auto")
+if STYLIZER_DEVICE not in engine_params.DEVICES:
+    raise ImproperlyConfigured(
+        f"STYLIZER_DEVICE must be one of {', '.join(engine_params.DEVICES)}, not {STYLIZER_DEVICE!r}."
+    )
 STYLIZER_TORCHVISION_WEIGHTS = env.str("STYLIZER_TORCHVISION_WEIGHTS", default="")
-STYLIZER_SIZES = tuple(env.list("STYLIZER_SIZES", cast=int, default=[256, 384, 512, 768, 1024]))
+# Output sizes offered (long side, px), ascending; the largest is the API's maximum too.
+_sizes = env.str("STYLIZER_SIZES", default="256,384,512,768,1024")
+try:
+    STYLIZER_SIZES = tuple(sorted({int(size) for size in _sizes.split(",")}))
+except ValueError:
+    STYLIZER_SIZES = ()
+if not STYLIZER_SIZES or not all(engine_params.MIN_SIZE <= size <= engine_params.MAX_SIZE for size in STYLIZER_SIZES):
+    raise ImproperlyConfigured(
+        f"STYLIZER_SIZES must be a comma-separated list of whole numbers of pixels from {engine_params.MIN_SIZE} "
+        f"to {engine_params.MAX_SIZE}, e.g. 256,512,1024; not {_sizes!r}."
+    )
 STYLIZER_MAX_ACTIVE_JOBS = env.int("STYLIZER_MAX_ACTIVE_JOBS", default=3)
 STYLIZER_PROGRESS_INTERVAL = env.float("STYLIZER_PROGRESS_INTERVAL", default=1.0)
 STYLIZER_PREVIEW_EVERY = env.int("STYLIZER_PREVIEW_EVERY", default=10)

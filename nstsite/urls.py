@@ -24,3 +24,5 @@ urlpatterns = [
 
 # A body Django could not parse (an upload's file name with folders, nstsite.http) says why.
 handler400 = "nstsite.views.bad_request"
+# An unexpected error under /api/ is JSON in the API's error shape, never an HTML page.
+handler500 = "nstsite.views.server_error"

@@ -4,6 +4,7 @@ for requests under /api/.
 - 400 `bad_request` (handler400): the reason when it is ours to tell (an unsafe file name).
 - 403 `csrf_failure` (CSRF_FAILURE_VIEW): nothing was changed; reload and try again.
 - 413 `request_too_large` (from nstsite.middleware.RequestSizeLimitMiddleware).
+- 500 `server_error` (handler500): an unexpected error; under /api/ it is JSON too.
 - 429 `login_locked` (django-axes' AXES_LOCKOUT_CALLABLE): log-in is locked, and until when.
 - 429 `throttled` (nstsite.ratelimit): too many uploads, creates, sign-ups or failed log-ins
   in a short time, and when to try again.
@@ -25,6 +26,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.csrf import requires_csrf_token
 
 from gallery import errors
@@ -64,13 +66,27 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     return _error(request, status=403, code="csrf_failed", title="Please try again", message=errors.CSRF_FAILED)
 
 
-def request_too_large(request: HttpRequest, *, size: int) -> HttpResponse:
-    message = errors.REQUEST_TOO_LARGE.format(
-        size_mb=size / 2**20,
-        limit_mb=settings.REQUEST_MAX_BYTES / 2**20,
-        file_limit_mb=settings.UPLOAD_MAX_BYTES / 2**20,
-    )
-    return _error(request, status=413, code="request_too_large", title="That upload is too large", message=message)
+def request_too_large(request: HttpRequest, *, size: int, upload: bool) -> HttpResponse:
+    if upload:
+        title = "That upload is too large"
+        message = errors.REQUEST_TOO_LARGE.format(
+            size_mb=size / 2**20,
+            limit_mb=settings.REQUEST_MAX_BYTES / 2**20,
+            file_limit_mb=settings.UPLOAD_MAX_BYTES / 2**20,
+        )
+    else:
+        title = "That request is too large"
+        message = errors.DATA_TOO_LARGE.format(size_kb=size / 1024, limit_kb=settings.REQUEST_DATA_MAX_BYTES / 1024)
+    return _error(request, status=413, code="request_too_large", title=title, message=message)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """An unexpected error (handler500, so only with DEBUG off): JSON under /api/, else the static 500 page.
+
+    The page needs no database or session, which may be what failed."""
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse(body(code="server_error", detail=errors.SERVER_ERROR), status=500)
+    return defaults.server_error(request)
 
 
 def login_locked(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:

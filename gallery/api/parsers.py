@@ -1,7 +1,12 @@
-"""The API's multipart parser: DRF's, on the site's strict Django parser (nstsite.http).
+"""The API's body parsers: DRF's, made to answer every unreadable body with 400 `parse_error`.
 
-An upload whose file name holds a folder path or `..` is a 400 `parse_error` naming the
-file, instead of being stored under a name trimmed behind the client's back.
+- `JSONParser`: a body nested too deeply for Python's decoder (`[[[[...` a thousand levels,
+  2 KB) raises RecursionError, which DRF's parser lets through as a 500.
+- `MultiPartParser`: on the site's strict Django parser (nstsite.http). An upload whose file
+  name holds a folder path or `..` is refused naming the file, instead of being stored under
+  a name trimmed behind the client's back.
+
+How large a body may be is decided before any parser runs (nstsite.middleware).
 """
 
 from __future__ import annotations
@@ -13,6 +18,14 @@ from rest_framework.exceptions import ParseError
 
 from gallery import errors
 from nstsite.http import StrictMultiPartParser
+
+
+class JSONParser(parsers.JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(errors.JSON_TOO_DEEP) from None
 
 
 class MultiPartParser(parsers.MultiPartParser):

@@ -13,7 +13,7 @@ from rest_framework import status
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -25,7 +25,7 @@ from gallery import views as pages
 from gallery.api import serializers
 from gallery.api.docs import ID_PARAMETER, IDEMPOTENCY_KEY_PARAMETER, IMAGE_RESPONSES, error_responses
 from gallery.api.negotiation import ImageNegotiation
-from gallery.api.parsers import MultiPartParser
+from gallery.api.parsers import JSONParser, MultiPartParser
 from gallery.api.permissions import IsStaffOrReadOnly
 from gallery.api.throttling import RateLimitThrottle, ThrottledActionsMixin
 
@@ -313,7 +313,7 @@ _STYLIZATION_EXAMPLE = OpenApiExample(
         request=serializers.StylizationCreateSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         examples=[_STYLIZATION_EXAMPLE],
-        responses={201: serializers.StylizationSerializer, **error_responses(400, 401, 415, 422, 429, 503)},
+        responses={201: serializers.StylizationSerializer, **error_responses(400, 401, 413, 415, 422, 429, 503)},
     ),
     destroy=extend_schema(
         summary="Delete a stylization",

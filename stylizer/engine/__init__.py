@@ -10,10 +10,27 @@ Public interface (everything else in this package is internal):
 `ParamsError` for parameters out of range and `ImageError` for unusable images.
 """
 
+import importlib
+
 from stylizer.engine.errors import Cancelled, EngineError, ImageError
-from stylizer.engine.image_io import open_image
-from stylizer.engine.optimize import Progress, StyleResult, stylize, warm_up
 from stylizer.engine.params import ParamsError, StyleParams
+
+# The torch-backed parts load on first use, so that importing `stylizer.engine.params` (the
+# settings check STYLIZER_DEVICE and STYLIZER_SIZES against it) does not import torch.
+_LAZY = {
+    "open_image": "image_io",
+    "Progress": "optimize",
+    "StyleResult": "optimize",
+    "stylize": "optimize",
+    "warm_up": "optimize",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"stylizer.engine.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Cancelled",

@@ -1,12 +1,17 @@
 """A new user's whole path in headless Chromium (Debian's, driven by Playwright):
 sign up -> upload a photo -> pick a style -> watch the progress bar -> see the result in
-the gallery. Screenshots of every page land in artifacts/browser/ (gitignored)."""
+the gallery, with nothing refused by the site's Content-Security-Policy. Screenshots of
+every page land in artifacts/browser/ (gitignored)."""
+
+import io
 
 import pytest
 
 from gallery import services
 from stylizer.engine import StyleParams
-from tests.gallery.factories import make_photo, make_style, make_user
+from tests import images
+from tests.browser.conftest import csp_violations, wait_until
+from tests.gallery.factories import make_photo, make_style, make_user, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -15,15 +20,19 @@ LONG = StyleParams(size=64, steps=5000)  # still running when the test acts on i
 
 
 def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
-    browser, live_server, capped_worker, shared_images, shots, settings, empty_queue
+    browser, live_server, capped_worker, shots, settings, empty_queue, tmp_path
 ):
     settings.STYLIZER_SIZES = (128, 256, 512)
-    with (shared_images / "styles" / "starry_night.jpg").open("rb") as painting:
-        services.style_create(title="The Starry Night", artist="Vincent van Gogh", year="1889", file=painting)
-    with (shared_images / "styles" / "the_scream.jpg").open("rb") as painting:
-        services.style_create(title="The Scream", artist="Edvard Munch", year="1893", file=painting)
+    catalogue = [("The Starry Night", "Vincent van Gogh", "1889"), ("The Scream", "Edvard Munch", "1893")]
+    for (title, artist, year), drawn in zip(catalogue, images.PAINTINGS):
+        data = io.BytesIO()
+        images.painting(drawn, (240, 190)).save(data, "JPEG", quality=90)
+        services.style_create(title=title, artist=artist, year=year, file=upload(f"{title}.jpg", data.getvalue()))
+    hummingbird = tmp_path / "hummingbird.png"
+    images.scene((320, 256)).save(hummingbird)
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    refused = csp_violations(page)
     page.set_default_timeout(20_000)
     page.goto(live_server.url)
     page.screenshot(path=shots / "01-home.png", full_page=True)
@@ -38,7 +47,7 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
     page.wait_for_url("**/create/")
 
     page.get_by_role("link", name="Photos", exact=True).click()
-    page.set_input_files("#id_image", str(shared_images / "content" / "hummingbird.png"))
+    page.set_input_files("#id_image", str(hummingbird))
     page.get_by_role("button", name="Upload photo").click()
     page.get_by_text("Photo uploaded.").wait_for()
     page.screenshot(path=shots / "03-photos.png", full_page=True)
@@ -55,7 +64,8 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
 
     page.locator("[data-progress-bar]").wait_for(state="visible")
     # The bar moves and the latest preview shows while it paints (or the job already finished).
-    page.wait_for_function(
+    wait_until(
+        page,
         """() => {
             const root = document.querySelector('[data-stylization]');
             const bar = document.querySelector('[data-progress-bar]');
@@ -66,11 +76,9 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
         timeout=JOB_WAIT_MS,
     )
     page.screenshot(path=shots / "05-progress.png", full_page=True)
-    page.wait_for_function(
-        "document.querySelector('[data-stylization]').dataset.status === 'succeeded'", timeout=JOB_WAIT_MS
-    )
+    wait_until(page, "document.querySelector('[data-stylization]').dataset.status === 'succeeded'", timeout=JOB_WAIT_MS)
     page.locator("[data-result]").wait_for(state="visible")
-    page.wait_for_function("document.querySelector('[data-result]').naturalWidth > 0")
+    wait_until(page, "document.querySelector('[data-result]').naturalWidth > 0")
     assert page.locator('[data-action="download"]').is_visible()
     assert not page.locator('[data-action="cancel"]').is_visible()
     page.screenshot(path=shots / "06-result.png", full_page=True)
@@ -80,7 +88,7 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
     card = page.locator("a.card", has_text="The Starry Night")
     card.wait_for()
     assert card.locator(".badge").inner_text() == "Succeeded"
-    page.wait_for_function("[...document.querySelectorAll('.card-image')].every((img) => img.naturalWidth > 0)")
+    wait_until(page, "[...document.querySelectorAll('.card-image')].every((img) => img.naturalWidth > 0)")
     page.screenshot(path=shots / "07-gallery.png", full_page=True)
 
     page.get_by_role("link", name="Styles", exact=True).click()
@@ -89,6 +97,7 @@ def test_new_user_signs_up_uploads_stylizes_and_finds_the_result(
     phone = browser.new_page(viewport={"width": 390, "height": 844}, storage_state=page.context.storage_state())
     phone.goto(result_url)
     phone.screenshot(path=shots / "09-result-phone.png", full_page=True)
+    assert refused == []
 
 
 def test_cancel_and_retry_from_the_result_page(browser, live_server, rq_worker, shots, empty_queue):
@@ -102,7 +111,7 @@ def test_cancel_and_retry_from_the_result_page(browser, live_server, rq_worker, 
     page.fill("#id_username", "degas")
     page.fill("#id_password", "Ballet-Dancers-1874")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_function("document.querySelector('[data-stylization]').dataset.status === 'running'")
+    wait_until(page, "document.querySelector('[data-stylization]').dataset.status === 'running'")
 
     page.get_by_role("button", name="Cancel").click()
     page.wait_for_url("**/results/*/")
@@ -111,9 +120,7 @@ def test_cancel_and_retry_from_the_result_page(browser, live_server, rq_worker, 
     page.screenshot(path=shots / "10-cancelled.png", full_page=True)
 
     page.get_by_role("button", name="Retry").click()
-    page.wait_for_function(
-        "['queued', 'running'].includes(document.querySelector('[data-stylization]').dataset.status)"
-    )
+    wait_until(page, "['queued', 'running'].includes(document.querySelector('[data-stylization]').dataset.status)")
     assert page.locator('[data-action="cancel"]').is_visible()
     assert not page.locator('[data-action="retry"]').is_visible()
     page.get_by_role("button", name="Cancel").click()  # leave the worker idle for the next test

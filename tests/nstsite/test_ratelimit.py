@@ -91,9 +91,19 @@ def test_creates_and_retries_on_the_pages_and_in_the_api_count_together(
 def test_sign_ups_are_limited_per_address(settings):
     _limit(settings, "signups", 2)
     for name in ("ada", "grace"):
-        form = {"username": name, "password1": "Correct-Horse-9", "password2": "Correct-Horse-9"}
+        form = {
+            "username": name,
+            "email": f"{name}@example.com",
+            "password1": "Correct-Horse-9",
+            "password2": "Correct-Horse-9",
+        }
         assert Client(REMOTE_ADDR=HOME).post(reverse("signup"), form).status_code == 302
-    form = {"username": "mallory", "password1": "Correct-Horse-9", "password2": "Correct-Horse-9"}
+    form = {
+        "username": "mallory",
+        "email": "m@example.com",
+        "password1": "Correct-Horse-9",
+        "password2": "Correct-Horse-9",
+    }
     _assert_429_page(Client(REMOTE_ADDR=HOME).post(reverse("signup"), form), "signups")
     assert not User.objects.filter(username="mallory").exists()
     assert Client(REMOTE_ADDR=HOME).get(reverse("signup")).status_code == 200, "the form still shows"

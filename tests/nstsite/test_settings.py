@@ -49,19 +49,17 @@ def test_inconsistent_heartbeat_settings_are_refused():
     assert loaded.returncode != 0 and "STYLIZER_STALE_AFTER must be more than twice" in loaded.stderr
 
 
-def test_a_redis_cache_url_shares_rate_limits_across_processes():
-    code = "import nstsite.settings as s; print(s.CACHES['default']['BACKEND'], s.CACHES['default'].get('LOCATION'))"
-    env = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
-    local = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert local.stdout.split()[0].endswith("LocMemCache")
-    shared = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env | {"CACHE_URL": "redis://cache:6379/1"},
-        capture_output=True,
-        text=True,
+def test_the_cache_is_shared_by_default_on_the_queues_redis_in_the_next_database():
+    """Rate limits count in the cache: every web process must see the same counts (tests/nstsite/test_cache.py)."""
+    code = "import nstsite.settings as s; print(s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'])"
+    by_default = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=_only({"REDIS_URL": "redis://redis:6379/0"}), capture_output=True
     )
-    assert shared.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "redis://cache:6379/1"]
+    assert by_default.stdout.decode().split() == ["nstsite.cache.SharedCache", "redis://redis:6379/1"]
+    named = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=_only({"CACHE_URL": "redis://cache:6379/5"}), capture_output=True
+    )
+    assert named.stdout.decode().split() == ["nstsite.cache.SharedCache", "redis://cache:6379/5"]
 
 
 def test_an_unsupported_cache_url_is_refused_naming_what_is_allowed():
@@ -138,3 +136,31 @@ def test_inconsistent_security_settings_are_refused(env, message):
 def test_rate_limits_and_the_login_lock_trust_the_same_number_of_proxies():
     loaded = _settings_values("TRUSTED_PROXY_COUNT REST_FRAMEWORK", TRUSTED_PROXY_COUNT="2")
     assert loaded.stdout.startswith("2 ") and "'NUM_PROXIES': 2" in loaded.stdout
+
+
+@pytest.mark.parametrize("sizes", ["8,128", "128,99999", "large", "", "256;512"])
+def test_output_sizes_outside_the_engines_range_are_refused_naming_it(sizes):
+    loaded = _settings_values("STYLIZER_SIZES", STYLIZER_SIZES=sizes)
+    assert loaded.returncode != 0
+    assert "ImproperlyConfigured: STYLIZER_SIZES must be a comma-separated list of whole numbers of pixels" in (
+        loaded.stderr
+    )
+    assert f"from 16 to 4096, e.g. 256,512,1024; not {sizes!r}." in loaded.stderr
+
+
+def test_output_sizes_are_offered_in_order_once_each():
+    loaded = _settings_values("STYLIZER_SIZES", STYLIZER_SIZES="512, 128,512")
+    assert loaded.stdout.split() == ["(128,", "512)"], loaded.stderr
+
+
+def test_an_unknown_device_is_refused_naming_the_allowed_ones():
+    loaded = _settings_values("STYLIZER_DEVICE", STYLIZER_DEVICE="tpu")
+    assert loaded.returncode != 0
+    assert "STYLIZER_DEVICE must be one of auto, cpu, cuda, mps, not 'tpu'." in loaded.stderr
+
+
+def test_the_settings_load_without_torch():
+    """Checking the engine's sizes and devices costs the settings no torch import (seconds, per process)."""
+    code = "import sys, nstsite.settings; print('torch' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_only({}), capture_output=True, text=True)
+    assert loaded.stdout.split() == ["False"], loaded.stderr

@@ -1,6 +1,6 @@
 """The API as a client uses it, over HTTP against a live server, with a real RQ worker.
 
-token → upload a real photo (shrunk in memory) → create a tiny stylization → poll
+token → upload a photo (a drawn scene, JPEG) → create a tiny stylization → poll
 until it succeeds → download the PNG and check it is the requested size.
 """
 
@@ -11,6 +11,7 @@ import pytest
 import requests
 from PIL import Image
 
+from tests import images
 from tests.gallery.factories import make_style, make_user
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
@@ -19,12 +20,9 @@ POLL_TIMEOUT = 120
 SIZE = 64
 
 
-def _small_jpeg(path, long_side=120) -> bytes:
-    with Image.open(path) as image:
-        image = image.convert("RGB")
-        image.thumbnail((long_side, long_side))
-        buffer = io.BytesIO()
-        image.save(buffer, "JPEG", quality=90)
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 
@@ -34,7 +32,7 @@ def own_worker(worker_factory):
     return worker_factory()
 
 
-def test_a_client_stylizes_a_photo_from_token_to_png(live_server, own_worker, empty_queue, shared_images):
+def test_a_client_stylizes_a_photo_from_token_to_png(live_server, own_worker, empty_queue):
     api = f"{live_server.url}/api/v1"
     make_user("frida", password="s3cret-pass-123")
     # Its own curated style: a transactional test run before this one flushes the starter styles.
@@ -45,8 +43,7 @@ def test_a_client_stylizes_a_photo_from_token_to_png(live_server, own_worker, em
     assert token.status_code == 200, token.text
     http.headers["Authorization"] = f"Token {token.json()['token']}"
 
-    content = sorted((shared_images / "content").iterdir())[0]
-    upload = http.post(f"{api}/photos/", files={"image": (content.name, _small_jpeg(content))}, timeout=30)
+    upload = http.post(f"{api}/photos/", files={"image": ("meadow.jpg", _jpeg(images.scene((120, 90))))}, timeout=30)
     assert upload.status_code == 201, upload.text
     photo = upload.json()
 

@@ -1,22 +1,20 @@
-from pathlib import Path
-
 import pytest
 from PIL import Image
 
-SHARED_IMAGES = Path(__file__).resolve().parents[4] / "shared" / "images"
+from tests import images
 
 
 @pytest.fixture(scope="session")
 def photo() -> Image.Image:
-    """A real photo, small: the tests run at 32-96 px."""
-    return Image.open(SHARED_IMAGES / "content" / "eiffel_tower.jpg").convert("RGB").resize((96, 96))
+    """A drawn outdoor scene, small: the tests run at 32-96 px."""
+    return images.scene((96, 96))
 
 
 @pytest.fixture(scope="session")
 def painting() -> Image.Image:
-    return Image.open(SHARED_IMAGES / "styles" / "starry_night.jpg").convert("RGB").resize((96, 60))
+    return images.painting("Swirling Night", (96, 60))
 
 
 @pytest.fixture(scope="session")
 def second_painting() -> Image.Image:
-    return Image.open(SHARED_IMAGES / "styles" / "the_scream.jpg").convert("RGB").resize((75, 96))
+    return images.painting("Ink Waves", (75, 96))
