@@ -15,12 +15,7 @@ from rest_framework.test import APIClient
 
 from gallery import errors, services
 from tests.gallery.factories import make_user
-from tests.nstsite.test_login_lockout import (  # _fresh_rate_limits: autouse here too (token endpoint's rate limit)
-    HOME,
-    _fresh_rate_limits,  # noqa: F401
-    _lock,
-    site_login,
-)
+from tests.nstsite.test_login_lockout import HOME, _lock, site_login
 
 pytestmark = pytest.mark.django_db
 
