@@ -24,8 +24,10 @@ urlpatterns = [
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=forms.PasswordResetForm, email_template_name="registration/password_reset_email.txt"
+        rate_limited("password_resets")(
+            auth_views.PasswordResetView.as_view(
+                form_class=forms.PasswordResetForm, email_template_name="registration/password_reset_email.txt"
+            )
         ),
         name="password_reset",
     ),

@@ -43,6 +43,7 @@ RATE_LIMITED_WHAT = {  # the scopes of settings.RATE_LIMITS
     "uploads": "photo uploads",
     "stylizations": "new stylizations and retries",
     "signups": "sign-ups from your address",
+    "password_resets": "password reset requests from your address",
     "logins": "failed log-ins from your address",
 }
 

@@ -4,6 +4,8 @@ something that costs us (settings.RATE_LIMITS, README Configuration).
 - `uploads` (photos), `stylizations` (creates and retries): per signed-in user, every
   request counts, on the pages (`rate_limited`) and in the API (`gallery.api.throttling`).
 - `signups`: per client address, every sign-up sent counts.
+- `password_resets`: per client address, every reset request sent counts (each may send a
+  mail: without a limit, anyone could flood an inbox with them).
 - `logins`: per client address, across usernames: failed log-ins count (the site's, the
   admin's and the API's token endpoint together, through Django's `user_login_failed`),
   and past the limit every log-in from that address is refused until the count decays.
@@ -33,7 +35,7 @@ from django.http import HttpRequest, HttpResponse
 from nstsite import views
 from nstsite.http import client_ip
 
-PER_ADDRESS = frozenset({"signups", "logins"})
+PER_ADDRESS = frozenset({"signups", "password_resets", "logins"})
 FAILURES_ONLY = frozenset({"logins"})
 
 

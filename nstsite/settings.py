@@ -267,6 +267,7 @@ RATE_LIMITS = {
     "uploads": _rate("RATE_LIMIT_UPLOADS", "60/hour"),
     "stylizations": _rate("RATE_LIMIT_STYLIZATIONS", "60/hour"),
     "signups": _rate("RATE_LIMIT_SIGNUPS", "10/hour"),
+    "password_resets": _rate("RATE_LIMIT_PASSWORD_RESETS", "5/hour"),
     "logins": _rate("RATE_LIMIT_LOGINS", "30/hour"),
 }
 

@@ -110,6 +110,16 @@ def test_sign_ups_are_limited_per_address(settings):
     assert Client(REMOTE_ADDR=ELSEWHERE).post(reverse("signup"), form).status_code == 302
 
 
+def test_password_reset_requests_are_limited_per_address_so_no_one_floods_an_inbox(settings, mailoutbox):
+    make_user("ada", email="ada@example.com")
+    _limit(settings, "password_resets", 2)
+    ask = {"email": "ada@example.com"}
+    for _ in range(2):
+        assert Client(REMOTE_ADDR=HOME).post(reverse("password_reset"), ask).status_code == 302
+    _assert_429_page(Client(REMOTE_ADDR=HOME).post(reverse("password_reset"), ask), "password_resets")
+    assert Client(REMOTE_ADDR=ELSEWHERE).post(reverse("password_reset"), ask).status_code == 302
+
+
 def _site(username, password, address=HOME):
     return Client(REMOTE_ADDR=address).post(reverse("login"), {"username": username, "password": password})
 
