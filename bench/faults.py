@@ -169,7 +169,7 @@ class Faults:
         from gallery.models import Stylization
 
         for row in self.retry:
-            Stylization.objects.filter(pk=row.pk).update(params=self.services.params_to_json(self.short))
+            Stylization.objects.filter(pk=row.pk).update(params=self.short.to_json())
             self.services.stylization_retry(stylization=row)
         for row in self.retry:
             self._until(row, "succeeded", timeout=300)

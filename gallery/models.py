@@ -8,10 +8,12 @@ check ownership.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 def _image_path(folder: str, instance: models.Model, filename: str) -> str:
@@ -99,6 +101,15 @@ class Style(models.Model):
     @property
     def is_curated(self) -> bool:
         return self.owner_id is None
+
+
+def stale_running(now: datetime | None = None) -> models.Q:
+    """The one definition of a stale row: running, and silent (no heartbeat, or none since it
+    started) for STYLIZER_STALE_AFTER seconds. Its worker is gone: reads show it as failed
+    (`selectors`), and the reaper (`stylizer.reconcile`) is the only one that writes it so."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.STYLIZER_STALE_AFTER)
+    silent = models.Q(heartbeat_at__lt=cutoff) | models.Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    return models.Q(status=Stylization.Status.RUNNING) & silent
 
 
 class Stylization(models.Model):

@@ -25,10 +25,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 
 from gallery import errors
-from gallery.models import Photo, Style, Stylization
+from gallery.models import Photo, Style, Stylization, stale_running
 from stylizer.engine.params import StyleParams
 from stylizer.engine.pixels import MIN_SIDE, fit_long_side
-from stylizer.engine.schedule import plan
 
 Size = tuple[int, int]
 
@@ -57,7 +56,7 @@ def queued_work(params: dict[str, Any], photo: Size) -> float:
     photo's aspect kept), what a step costs in proportion to. `params` as stored on the row. A
     1024 px `standard` job on a 4:3 photo is 48; on a square one 64; `high` doubles it, 512 px
     quarters it."""
-    stages = plan(params["size"], params["preset"], params.get("steps"), params.get("multiscale", True))
+    stages = StyleParams.from_json(params).stages()
     return sum(stage.steps * math.prod(fit_long_side(photo, stage.long_side)) for stage in stages) / 1e6
 
 
@@ -66,7 +65,7 @@ def check_capacity(owner: AbstractBaseUser, *, work: float) -> None:
     STYLIZER_MAX_ACTIVE_JOBS, QueuedWorkLimitReached past QUOTA_QUEUED_WORK (a job alone always
     fits: the quota bounds what waits behind it). Call under the owner's lock."""
     limit = settings.STYLIZER_MAX_ACTIVE_JOBS
-    active = Stylization.objects.filter(owner=owner, status__in=Stylization.ACTIVE_STATUSES)
+    active = Stylization.objects.filter(owner=owner, status__in=Stylization.ACTIVE_STATUSES).exclude(stale_running())
     rows = list(active.values_list("params", "photo__width", "photo__height"))
     if len(rows) >= limit:
         raise errors.JobLimitReached(limit)
@@ -98,7 +97,7 @@ def check_paintable(params: StyleParams, *, photo: Size, styles: Sequence[tuple[
     images = [("the photo", photo, 1.0), *((label, size, params.style_scale) for label, size in styles)]
 
     def narrowest(size: int) -> tuple[int, str]:
-        stages = plan(size, params.preset, params.steps, params.multiscale)
+        stages = params.replace(size=size).stages()
         return min(
             (min(fit_long_side(image, max(1, round(stage.long_side * scale)))), label)
             for stage in stages

@@ -6,18 +6,16 @@ anyone else gets `Http404` (never 403), so a stranger cannot tell a row exists.
 
 from __future__ import annotations
 
-import time
-from datetime import timedelta
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
+from django.db.models.query import ModelIterable
 from django.http import Http404
-from django.utils import timezone
 
-from gallery.models import Photo, Style, Stylization, StylizationStyle
+from gallery import errors
+from gallery.models import Photo, Style, Stylization, StylizationStyle, stale_running
 
 
 def _visible(queryset: QuerySet, fetched_by: AbstractBaseUser) -> QuerySet:
@@ -93,26 +91,54 @@ def style_get_image_source(*, fetched_by: AbstractBaseUser, style_id: UUID | str
 # Stylizations ------------------------------------------------------------------------
 
 
+class _StaleReadsAsFailed(ModelIterable):
+    """Rows as a user should see them: a running row whose worker is gone (`stale_running`)
+    reads as failed at once, with the reaper's message, even if no worker is left to reap it.
+    Nothing is written: the reaper (stylizer.reconcile) writes the same verdict later."""
+
+    def __iter__(self):
+        for stylization in super().__iter__():
+            if stylization.reads_stale:
+                stylization.status = Stylization.Status.FAILED
+                stylization.error_message = errors.WORKER_LOST
+                stylization.finished_at = stylization.heartbeat_at or stylization.started_at
+            yield stylization
+
+
+def _as_seen(queryset: QuerySet[Stylization]) -> QuerySet[Stylization]:
+    queryset = queryset.annotate(reads_stale=ExpressionWrapper(stale_running(), output_field=BooleanField()))
+    queryset._iterable_class = _StaleReadsAsFailed
+    return queryset
+
+
 def _with_related(queryset: QuerySet[Stylization]) -> QuerySet[Stylization]:
-    return queryset.prefetch_related(Prefetch("style_links", queryset=StylizationStyle.objects.select_related("style")))
+    related = queryset.prefetch_related(
+        Prefetch("style_links", queryset=StylizationStyle.objects.select_related("style"))
+    )
+    return _as_seen(related)
 
 
 def stylization_list(*, fetched_by: AbstractBaseUser, status: str | None = None) -> QuerySet[Stylization]:
     """The user's own stylizations, newest first, optionally of one status."""
-    _settle_stale()
     if not fetched_by.is_authenticated:
         return Stylization.objects.none()
     stylizations = _with_related(Stylization.objects.filter(owner=fetched_by))
     if status:
-        stylizations = stylizations.filter(status=status)
+        stylizations = stylizations.filter(_reads_as(status))
     return stylizations.order_by("-created_at")
 
 
 def stylization_get(*, fetched_by: AbstractBaseUser, stylization_id: UUID | str) -> Stylization:
-    stylization = _get(_with_related(_visible(Stylization.objects.all(), fetched_by)), stylization_id)
-    if stylization.status == Stylization.Status.RUNNING and _settle_stale():
-        stylization.refresh_from_db()
-    return stylization
+    return _get(_with_related(_visible(Stylization.objects.all(), fetched_by)), stylization_id)
+
+
+def _reads_as(status: str) -> Q:
+    """The rows that read as `status`: a stale running row reads as failed, not running."""
+    if status == Stylization.Status.FAILED:
+        return Q(status=status) | stale_running()
+    if status == Stylization.Status.RUNNING:
+        return Q(status=status) & ~stale_running()
+    return Q(status=status)
 
 
 def stylization_queue_position(*, stylization: Stylization) -> int | None:
@@ -126,25 +152,5 @@ def stylization_queue_position(*, stylization: Stylization) -> int | None:
 
 
 def stylization_count_active(*, fetched_by: AbstractBaseUser) -> int:
-    return Stylization.objects.filter(owner=fetched_by, status__in=Stylization.ACTIVE_STATUSES).count()
-
-
-# Reads look for stale rows at most this often per process: a row turns stale only after
-# STYLIZER_STALE_AFTER seconds, and the look is a query that busy lists would pay each time.
-SETTLE_EVERY = 1.0
-_settled_at = float("-inf")
-
-
-def _settle_stale() -> int:
-    """Reads see a dead worker's row as failed at once, even if no worker is left to reap it."""
-    global _settled_at
-    if time.monotonic() - _settled_at < SETTLE_EVERY:
-        return 0
-    _settled_at = time.monotonic()
-    cutoff = timezone.now() - timedelta(seconds=settings.STYLIZER_STALE_AFTER)
-    stale = Stylization.objects.filter(status=Stylization.Status.RUNNING, heartbeat_at__lt=cutoff)
-    if not stale.exists():
-        return 0
-    from gallery.services import stylization_reap_stale
-
-    return stylization_reap_stale()
+    active = Stylization.objects.filter(owner=fetched_by, status__in=Stylization.ACTIVE_STATUSES)
+    return active.exclude(stale_running()).count()

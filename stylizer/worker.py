@@ -3,7 +3,7 @@
 Two processes per worker. The *worker* takes jobs from Redis and watches; it never runs
 the engine. It forks one *engine process* (RQ's "work horse"), which keeps VGG-19 loaded
 (and, on a GPU, its CUDA context) and runs the jobs it is handed, one at a time
-(`gallery.services.stylization_run` through RQ's `perform_job`). The split is what makes
+(`stylizer.run.stylization_run` through RQ's `perform_job`). The split is what makes
 faults visible and stoppable:
 - An engine process that dies (the OOM killer, kill -9, a crash in native code) takes
   only its current job with it. The worker sees it at once (the pipe between them
@@ -16,7 +16,7 @@ faults visible and stoppable:
   is longer than that and cannot be interrupted from Python).
 - The worker writes the running row's heartbeat. If the worker itself is killed, its
   engine process dies with it (PR_SET_PDEATHSIG: no orphan goes on computing) and the
-  heartbeat stops; the reconciler (`services.stylization_reconcile`), which every worker
+  heartbeat stops; the reconciler (`stylizer.reconcile.stylization_reconcile`), which every worker
   runs at start and every STYLIZER_RECONCILE_INTERVAL seconds, then fails the row.
 - The engine process is replaced after STYLIZER_ENGINE_MAX_JOBS jobs, so what long runs
   fragment or leak goes back to the system.
@@ -39,34 +39,32 @@ Forking safely:
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import logging
 import multiprocessing
 import os
 import random
 import signal
-import threading
 import time
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 
 import redis
 import torch
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections
 from rq.executions import Execution
 from rq.worker import Worker
 
-from gallery import errors, services
 from stylizer.engine import warm_up
 from stylizer.engine.devices import WEIGHTS_ENV
+from stylizer.process import JOB_DONE, EngineProcess, die_with, require_cuda
+from stylizer.reconcile import stylization_reconcile
+from stylizer.run import STOP_SIGNAL
+from stylizer.watch import JobWatch
 
 log = logging.getLogger(__name__)
 
 # Seconds between the worker's looks at a running job (RQ's job_monitoring_interval).
 MONITOR_TICK = 1
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-_JOB_DONE = "done"
 
 
 class StylizerWorker(Worker):
@@ -76,8 +74,8 @@ class StylizerWorker(Worker):
         kwargs["maintenance_interval"] = settings.STYLIZER_RECONCILE_INTERVAL
         super().__init__(*args, **kwargs)
         self._engine_threads = torch.get_num_threads()
-        self._engine: _EngineProcess | None = None
-        self._watch: _JobWatch | None = None
+        self._engine: EngineProcess | None = None
+        self._watch: JobWatch | None = None
 
     # The worker process ------------------------------------------------------------
 
@@ -87,7 +85,7 @@ class StylizerWorker(Worker):
             # The engine reads its weights path from the environment, for warm-up and for every job.
             os.environ[WEIGHTS_ENV] = settings.STYLIZER_TORCHVISION_WEIGHTS
         if device == "cuda":
-            _require_cuda()
+            require_cuda()
         started = time.monotonic()
         torch.set_num_threads(1)  # no OpenMP thread pool in a process that forks (see above)
         warm_up("cpu")
@@ -109,7 +107,7 @@ class StylizerWorker(Worker):
     def run_maintenance_tasks(self) -> None:
         # First the database side, which works while Redis is down; RQ's part may raise then.
         try:
-            services.stylization_reconcile()
+            stylization_reconcile()
         except DatabaseError as exc:
             log.warning("reconcile failed: %s", exc)
         super().run_maintenance_tasks()
@@ -140,7 +138,7 @@ class StylizerWorker(Worker):
         return engine.reap()
 
     def monitor_work_horse(self, job, queue, execution) -> None:
-        self._watch = _JobWatch(job)
+        self._watch = JobWatch(job)
         try:
             super().monitor_work_horse(job, queue, execution)
         finally:
@@ -177,7 +175,7 @@ class StylizerWorker(Worker):
 
     # The engine process --------------------------------------------------------------
 
-    def _start_engine(self) -> _EngineProcess:
+    def _start_engine(self) -> EngineProcess:
         connections.close_all()  # the engine must never share the worker's database sockets
         worker_pid = os.getpid()
         ours, theirs = multiprocessing.Pipe()
@@ -190,7 +188,7 @@ class StylizerWorker(Worker):
         with contextlib.suppress(OSError):
             os.setpgid(pid, pid)
         theirs.close()
-        self._engine = _EngineProcess(pid, ours)
+        self._engine = EngineProcess(pid, ours)
         return self._engine
 
     def _engine_main(self, jobs: Connection, worker_pid: int) -> None:
@@ -198,8 +196,8 @@ class StylizerWorker(Worker):
         try:
             with contextlib.suppress(OSError):
                 os.setpgid(0, 0)  # see _start_engine
-            _die_with(worker_pid)
-            signal.signal(services.STOP_SIGNAL, signal.SIG_IGN)  # until `stylization_run` handles it
+            die_with(worker_pid)
+            signal.signal(STOP_SIGNAL, signal.SIG_IGN)  # until `stylization_run` handles it
             self.setup_work_horse_signals()
             self._is_horse = True
             random.seed()
@@ -212,7 +210,7 @@ class StylizerWorker(Worker):
             with contextlib.suppress(EOFError):
                 while True:
                     self._run_one(*jobs.recv())
-                    jobs.send(_JOB_DONE)
+                    jobs.send(JOB_DONE)
         finally:
             os._exit(0)
 
@@ -228,155 +226,3 @@ class StylizerWorker(Worker):
         execution = Execution.fetch(execution_id, job.id, connection=self.connection)
         self.executions = {execution.id: execution}
         self.perform_job(job, queue, execution)
-
-
-class _EngineProcess:
-    """The worker's handle on its engine process: a pid and the pipe that carries jobs."""
-
-    def __init__(self, pid: int, jobs: Connection):
-        self.pid = pid
-        self.jobs = jobs
-        self.count = 0
-        self.busy = False
-        self.dead = False
-
-    def run(self, job_id: str, queue_name: str, execution_id: str) -> None:
-        self.jobs.send((job_id, queue_name, execution_id))
-        self.count += 1
-        self.busy = True
-
-    def wait_for_job(self) -> bool:
-        """Block until the current job is done (True) or the process died (False).
-
-        RQ interrupts this every MONITOR_TICK (SIGALRM) to beat and check; the message is
-        read with SIGALRM held off, so an interruption never loses half of it.
-        """
-        while self.busy and not self.dead:
-            wait([self.jobs])
-            with _signals_held(signal.SIGALRM):
-                try:
-                    self.busy = self.jobs.recv() != _JOB_DONE
-                except (EOFError, OSError):
-                    self.dead = True
-        return not self.dead
-
-    def alive(self) -> bool:
-        if not self.dead and os.waitpid(self.pid, os.WNOHANG)[0]:
-            self.dead = True
-        return not self.dead
-
-    def used_up(self) -> bool:
-        return 0 < settings.STYLIZER_ENGINE_MAX_JOBS <= self.count
-
-    def signal(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signum)
-
-    def reap(self):
-        """The process's exit, as os.wait4 gives it (pid, status, rusage)."""
-        self.jobs.close()
-        try:
-            return os.wait4(self.pid, 0)
-        except ChildProcessError:  # already reaped (alive() saw it go)
-            return self.pid, None, None
-
-    def stop(self) -> None:
-        """Let it finish (it exits when the pipe closes); kill it if it does not."""
-        self.jobs.close()
-        for _ in range(50):
-            with contextlib.suppress(ChildProcessError):
-                if os.waitpid(self.pid, os.WNOHANG)[0]:
-                    return
-            if self.dead:
-                return
-            time.sleep(0.1)
-        self.signal(signal.SIGKILL)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
-
-
-class _JobWatch:
-    """The worker's view of one running job: heartbeat, cancel, and what to say if it dies."""
-
-    def __init__(self, job):
-        self.job = job
-        self.stylization_id = job.kwargs.get("stylization_id")
-        self.attempt = job.kwargs.get("attempt")
-        self.started = time.monotonic()
-        self.last_beat = float("-inf")
-        self.gone_since: float | None = None
-        self.exit_status: int | None = None  # set when the engine process died during the job
-
-    def tick(self, worker: StylizerWorker) -> None:
-        if self.stylization_id is None:
-            return
-        now = time.monotonic()
-        beat = now - self.last_beat >= settings.STYLIZER_HEARTBEAT_INTERVAL
-        try:
-            current = services.stylization_watch(stylization_id=self.stylization_id, attempt=self.attempt, beat=beat)
-        except DatabaseError as exc:  # a database blip must not kill a healthy job
-            log.warning("could not check stylization %s: %s", self.stylization_id, exc)
-            return
-        if beat:
-            self.last_beat = now
-        if current:
-            self.gone_since = None
-        elif self.gone_since is None:
-            log.info("stylization %s is no longer this job's; stopping %s", self.stylization_id, self.job.id)
-            self.gone_since = now
-            worker.signal_horse(services.STOP_SIGNAL)
-        elif now - self.gone_since >= settings.STYLIZER_CANCEL_GRACE:
-            log.info("job %s did not stop within %.0f s; killing it", self.job.id, settings.STYLIZER_CANCEL_GRACE)
-            worker.stop_horse(self.job)
-
-    def settle(self) -> None:
-        if self.stylization_id is None:
-            return
-        try:
-            services.stylization_settle(
-                stylization_id=self.stylization_id, attempt=self.attempt, message=self._why_unfinished()
-            )
-        except DatabaseError as exc:  # the reconciler will get to it
-            log.warning("could not settle stylization %s: %s", self.stylization_id, exc)
-
-    def _why_unfinished(self) -> str:
-        """The message for a row that the job left queued or running."""
-        timeout = self.job.timeout
-        if timeout and timeout > 0 and time.monotonic() - self.started >= timeout:
-            return errors.JOB_TIMED_OUT.format(seconds=timeout)
-        if self.exit_status is not None and os.WIFSIGNALED(self.exit_status):
-            signum = os.WTERMSIG(self.exit_status)
-            return errors.PROCESS_KILLED.format(cause=f"signal {signum}, {signal.Signals(signum).name}")
-        return errors.JOB_FAILED
-
-
-@contextlib.contextmanager
-def _signals_held(*signums: int):
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signums)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _require_cuda() -> None:
-    """Refuse to start without a GPU when one is asked for, without initialising CUDA here."""
-    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
-    if not torch.cuda.is_available():
-        raise ImproperlyConfigured("STYLIZER_DEVICE is 'cuda', but no CUDA GPU is available (use auto or cpu).")
-
-
-def _die_with(worker_pid: int) -> None:
-    """Make the engine process die when its worker does, so a killed worker leaves no orphan working."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: watch the parent instead
-        threading.Thread(target=_exit_when_orphaned, args=(worker_pid,), daemon=True).start()
-    if os.getppid() != worker_pid:  # the worker died before the kernel was told
-        os._exit(1)
-
-
-def _exit_when_orphaned(worker_pid: int) -> None:
-    while os.getppid() == worker_pid:
-        time.sleep(1)
-    os._exit(1)

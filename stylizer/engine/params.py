@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+
+from stylizer.engine.layers import LAYER_NAMES
+from stylizer.engine.schedule import Stage, plan
 
 Preset = Literal["draft", "standard", "high"]
 Optimizer = Literal["lbfgs", "adam"]
@@ -78,11 +81,42 @@ class StyleParams:
     def replace(self, **changes) -> StyleParams:
         return dataclasses.replace(self, **changes)
 
+    def stages(self) -> list[Stage]:
+        """The coarse-to-fine stages this run optimizes (sizes and steps, coarsest first)."""
+        return plan(self.size, self.preset, self.steps, self.multiscale)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored form (a job's parameters): every field but the device, which is the
+        worker's to choose; tuples become lists, as JSON (and the database) gives them back."""
+        data = dataclasses.asdict(self)
+        for name in _STORED_EXCLUDED:
+            data.pop(name)
+        return _as_lists(data)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], *, device: str = "auto") -> StyleParams:
+        """Rebuild from the stored form (lists back to tuples; unknown keys ignored)."""
+        known = {field.name for field in dataclasses.fields(cls)}
+        return cls(**{key: _as_tuples(value) for key, value in data.items() if key in known}, device=device)
+
+
+_STORED_EXCLUDED = ("device",)
+
+
+def _as_lists(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_as_lists(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_lists(item) for key, item in value.items()}
+    return value
+
+
+def _as_tuples(value: Any) -> Any:
+    return tuple(_as_tuples(item) for item in value) if isinstance(value, list) else value
+
 
 def validate(params: StyleParams, *, style_count: int | None = None) -> None:
     """Raise ParamsError naming the first parameter out of its allowed range."""
-    from stylizer.engine.vgg import LAYER_NAMES
-
     if not MIN_SIZE <= params.size <= MAX_SIZE:
         raise ParamsError(f"size must be between {MIN_SIZE} and {MAX_SIZE} px, not {params.size}")
     if params.preset not in PRESETS:

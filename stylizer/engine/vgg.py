@@ -20,22 +20,9 @@ from pathlib import Path
 import torch
 from torch import nn
 
-# (block, convs) of VGG-19: 2, 2, 4, 4, 4 convolutions, each followed by a ReLU; a max pool per block.
-_BLOCKS = (2, 2, 4, 4, 4)
-_CHANNELS = (64, 128, 256, 512, 512)
-
-
-def _layer_names() -> list[str]:
-    names = []
-    for block, convs in enumerate(_BLOCKS, start=1):
-        for conv in range(1, convs + 1):
-            names += [f"conv{block}_{conv}", f"relu{block}_{conv}"]
-        names.append(f"pool{block}")
-    return names
-
-
-LAYER_NAMES: tuple[str, ...] = tuple(_layer_names())
-LAYER_INDEX: dict[str, int] = {name: i for i, name in enumerate(LAYER_NAMES)}
+from stylizer.engine.layers import BLOCKS as _BLOCKS
+from stylizer.engine.layers import CHANNELS as _CHANNELS
+from stylizer.engine.layers import LAYER_INDEX, LAYER_NAMES
 
 # Caffe VGG input: BGR 0..255 minus the mean pixel (from the VGG release notes).
 CAFFE_BGR_MEAN = (103.939, 116.779, 123.68)

@@ -15,6 +15,9 @@ from stylizer.engine import StyleParams
 
 _counter = itertools.count(1)
 
+# The tests' stylization: small and short, so a real worker paints it in a second or two.
+TINY = StyleParams(size=64, steps=3)
+
 
 def image_bytes(size: tuple[int, int] = (64, 48), fmt: str = "JPEG", color=(200, 80, 40), **save) -> bytes:
     image = Image.new("RGB", size, color)
@@ -46,11 +49,33 @@ def make_style(title: str | None = None, owner: User | None = None, **fields) ->
     )
 
 
+def make_stylization(
+    owner: User | None = None,
+    *,
+    photo: Photo | None = None,
+    styles: list[tuple[Style, float]] | None = None,
+    params: StyleParams = TINY,
+    status: str | None = None,
+    **fields,
+) -> Stylization:
+    """A stylization made as a user would (through the service, so its job is queued once the
+    row commits), of a fresh photo and curated style unless given; `status` and other
+    `fields` are then written to the row as a worker or the reaper would have."""
+    owner = owner or make_user()
+    stylization = services.stylization_create(
+        owner=owner, photo=photo or make_photo(owner), styles=styles or [(make_style(), 1.0)], params=params
+    )
+    if status is not None:
+        fields["status"] = status
+    if fields:
+        Stylization.objects.filter(pk=stylization.pk).update(**fields)
+        stylization.refresh_from_db()
+    return stylization
+
+
 def make_finished_stylization(owner: User) -> Stylization:
     """A succeeded stylization whose result (PNG) and preview (JPEG) are real images, as the worker writes them."""
-    stylization = services.stylization_create(
-        owner=owner, photo=make_photo(owner), styles=[(make_style(), 1.0)], params=StyleParams(size=64, steps=3)
-    )
+    stylization = make_stylization(owner)
     painted = Image.new("RGB", (64, 48), (120, 60, 200))
     stylization.result.save("result.png", images.png(painted, name="result.png"), save=False)
     stylization.preview.save("preview.jpg", images.jpeg(painted, name="preview.jpg"), save=False)

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from gallery import errors, images, services
+from gallery import errors, images, quotas, services
 from gallery.models import Photo, Style, Stylization
 from stylizer.engine import StyleParams
 from tests.gallery.factories import image_bytes, make_photo, make_style, upload
@@ -165,8 +165,8 @@ def test_queued_compute_is_capped_per_user_but_a_job_alone_always_fits(settings,
     assert first.status_code == 201, "nothing else is waiting"
     response = member_api.post(CREATE_URL, small, format="json")
     assert response.status_code == 429
-    work = services.params_to_json(StyleParams(size=256, preset="draft"))
-    message = errors.QUEUED_WORK_LIMIT.format(used=48.2, limit=20, work=services.quotas.queued_work(work, (64, 48)))
+    work = StyleParams(size=256, preset="draft").to_json()
+    message = errors.QUEUED_WORK_LIMIT.format(used=48.2, limit=20, work=quotas.queued_work(work, (64, 48)))
     assert response.json() == {"code": "job_limit", "detail": message, "fields": {}}
     assert Stylization.objects.count() == 1 and len(idle_queue.get_job_ids()) == 1
     member_api.post(f"{CREATE_URL}{first.json()['id']}/cancel/")

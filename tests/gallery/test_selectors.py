@@ -1,21 +1,19 @@
 """gallery.selectors: who may see what, and queue positions."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
+from django.utils import timezone
 
-from gallery import selectors, services
+from gallery import errors, selectors, services
 from gallery.models import Stylization
-from stylizer.engine import StyleParams
-from tests.gallery.factories import make_photo, make_style, make_user
+from tests.gallery.factories import make_photo, make_style, make_stylization, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-
-def _create(user) -> Stylization:
-    return services.stylization_create(
-        owner=user, photo=make_photo(user), styles=[(make_style(), 1.0)], params=StyleParams(size=64, steps=3)
-    )
+_create = make_stylization
 
 
 def test_other_users_stylization_is_404(idle_queue):
@@ -80,3 +78,21 @@ def test_style_pictures_stay_visible_to_those_whose_results_used_them(idle_queue
         selectors.style_get_image_source(fetched_by=AnonymousUser(), style_id=make_style(owner=user).pk)
     catalogue = make_style()
     assert selectors.style_get_image_source(fetched_by=AnonymousUser(), style_id=catalogue.pk) == catalogue
+
+
+def test_a_stale_running_row_reads_as_failed_and_nothing_is_written(settings, idle_queue):
+    user = make_user()
+    long_ago = timezone.now() - timedelta(seconds=settings.STYLIZER_STALE_AFTER + 1)
+    stale = _create(user, status="running", started_at=long_ago, heartbeat_at=long_ago)
+    silent = _create(user, status="running", started_at=long_ago, heartbeat_at=None)
+    alive = _create(user, status="running", started_at=long_ago, heartbeat_at=timezone.now())
+
+    for row in (stale, silent):
+        seen = selectors.stylization_get(fetched_by=user, stylization_id=row.pk)
+        assert (seen.status, seen.error_message) == ("failed", errors.WORKER_LOST)
+    assert selectors.stylization_get(fetched_by=user, stylization_id=alive.pk).status == "running"
+    assert {row.status for row in selectors.stylization_list(fetched_by=user) if row.pk != alive.pk} == {"failed"}
+    assert set(selectors.stylization_list(fetched_by=user, status="failed")) == {stale, silent}
+    assert list(selectors.stylization_list(fetched_by=user, status="running")) == [alive]
+    assert selectors.stylization_count_active(fetched_by=user) == 1
+    assert Stylization.objects.filter(status="running").count() == 3, "reads write nothing; the reaper does"

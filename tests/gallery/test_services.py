@@ -1,28 +1,18 @@
 """gallery.services without a worker: validation, queueing, state changes, files."""
 
-from datetime import timedelta
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from PIL import Image
 from rq.job import Job
 
 from gallery import errors, services
 from gallery.models import Photo, Style, Stylization
 from stylizer.engine import StyleParams
-from tests.gallery.factories import make_photo, make_style, make_user, upload
+from tests.gallery.factories import TINY, make_photo, make_style, make_stylization, make_user, upload
 
-TINY = StyleParams(size=64, steps=3)
-
-
-def _create(user=None, **kwargs) -> Stylization:
-    user = user or make_user()
-    photo = kwargs.pop("photo", None) or make_photo(user)
-    styles = kwargs.pop("styles", None) or [(make_style(), 1.0)]
-    return services.stylization_create(owner=user, photo=photo, styles=styles, params=kwargs.pop("params", TINY))
+_create = make_stylization
 
 
 # Photos and styles -------------------------------------------------------------------
@@ -68,9 +58,9 @@ def test_new_curated_styles_go_to_the_end_of_the_catalogue():
 
 def test_params_round_trip_through_json():
     params = StyleParams(size=300, preset="high", style_blend=(0.25, 0.75), preserve_colors=True, seed=9)
-    stored = services.params_to_json(params)
+    stored = params.to_json()
     assert "device" not in stored
-    assert services.params_from_json(stored, device="cpu") == params.replace(device="cpu")
+    assert StyleParams.from_json(stored, device="cpu") == params.replace(device="cpu")
 
 
 def test_job_timeout_grows_with_size_and_preset_and_is_never_rqs_default():
@@ -121,7 +111,7 @@ def test_create_enqueues_after_commit_with_derived_id_and_timeout(idle_queue):
     stylization = _create(styles=[(make_style(), 2.0), (make_style(), 1.0)])
     job = Job.fetch(stylization.job_id, connection=idle_queue.connection)
     assert job.get_status() == "queued"
-    assert job.timeout == services.job_timeout(services.params_from_json(stylization.params))
+    assert job.timeout == services.job_timeout(StyleParams.from_json(stylization.params))
     assert job.kwargs == {"stylization_id": str(stylization.pk), "attempt": 1}
     stylization.refresh_from_db()
     assert stylization.params["style_blend"] == [2.0, 1.0]
@@ -251,133 +241,3 @@ def test_create_with_uploads_reports_errors_on_the_upload_field(idle_queue):
             owner=make_user(), photo_file=upload("x.jpg", b"not an image"), styles=[(make_style(), 1.0)]
         )
     assert caught.value.message_dict == {"photo_file": [errors.NOT_AN_IMAGE.format(name="x.jpg")]}
-
-
-# Reaping -----------------------------------------------------------------------------
-
-
-@pytest.mark.django_db(transaction=True)
-def test_reaper_fails_running_rows_whose_heartbeat_stopped(settings, idle_queue):
-    stale, fresh = _create(), _create()
-    long_ago = timezone.now() - timedelta(seconds=settings.STYLIZER_STALE_AFTER + 1)
-    Stylization.objects.filter(pk=stale.pk).update(status="running", started_at=long_ago, heartbeat_at=long_ago)
-    Stylization.objects.filter(pk=fresh.pk).update(status="running", started_at=long_ago, heartbeat_at=timezone.now())
-    assert services.stylization_reap_stale() == 1
-    stale.refresh_from_db()
-    fresh.refresh_from_db()
-    assert (stale.status, stale.error_message) == ("failed", errors.WORKER_LOST)
-    assert fresh.status == "running"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_reconcile_fails_active_rows_whose_job_vanished_after_the_grace(settings, idle_queue):
-    queued, running, fresh = _create(), _create(), _create()
-    long_ago = timezone.now() - timedelta(seconds=settings.STYLIZER_QUEUE_GRACE + 1)
-    Stylization.objects.filter(pk=queued.pk).update(queued_at=long_ago)
-    Stylization.objects.filter(pk=running.pk).update(status="running", started_at=long_ago, heartbeat_at=timezone.now())
-    idle_queue.connection.flushall()
-
-    assert services.stylization_reconcile()["lost"] == 2
-    for row in (queued, running):
-        row.refresh_from_db()
-        assert (row.status, row.error_message) == ("failed", errors.QUEUE_LOST)
-    fresh.refresh_from_db()
-    assert fresh.status == "queued", "a row younger than the grace may still be on its way to Redis"
-    assert services.stylization_reconcile()["lost"] == 0
-
-
-@pytest.mark.django_db(transaction=True)
-def test_reconcile_leaves_rows_whose_jobs_are_alive(settings, idle_queue):
-    stylization = _create()
-    long_ago = timezone.now() - timedelta(seconds=settings.STYLIZER_QUEUE_GRACE + 1)
-    Stylization.objects.filter(pk=stylization.pk).update(queued_at=long_ago)
-    assert services.stylization_reconcile() == {"stale": 0, "lost": 0, "partial_files": 0}
-    stylization.refresh_from_db()
-    assert stylization.status == "queued"
-
-
-@pytest.mark.django_db(transaction=True)
-def test_reconcile_fails_a_row_whose_job_ended_without_telling_it(settings, idle_queue):
-    stylization = _create()
-    long_ago = timezone.now() - timedelta(seconds=settings.STYLIZER_QUEUE_GRACE + 1)
-    Stylization.objects.filter(pk=stylization.pk).update(
-        status="running", started_at=long_ago, heartbeat_at=timezone.now()
-    )
-    job = Job.fetch(stylization.job_id, connection=idle_queue.connection)
-    job.set_status("failed")  # as RQ records a job whose worker vanished (AbandonedJobError)
-    assert services.stylization_reconcile()["lost"] == 1
-    stylization.refresh_from_db()
-    assert (stylization.status, stylization.error_message) == ("failed", errors.WORKER_LOST)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_reconcile_checks_heartbeats_even_with_redis_down(settings, tmp_path, idle_queue):
-    stale = _create()
-    long_ago = timezone.now() - timedelta(seconds=settings.STYLIZER_STALE_AFTER + 1)
-    Stylization.objects.filter(pk=stale.pk).update(status="running", started_at=long_ago, heartbeat_at=long_ago)
-    settings.RQ_QUEUES = {settings.RQ_QUEUE: {"URL": f"unix://{tmp_path}/no-redis-here.sock"}}
-    assert services.stylization_reconcile()["stale"] == 1
-    stale.refresh_from_db()
-    assert (stale.status, stale.error_message) == ("failed", errors.WORKER_LOST)
-
-
-# The worker's side, with the engine stubbed ---------------------------------------------
-
-
-def _run_with_engine(monkeypatch, engine) -> Stylization:
-    stylization = _create()
-    monkeypatch.setattr(services, "stylize", engine)
-    services.stylization_run(stylization_id=str(stylization.pk), attempt=stylization.attempt, device="cpu")
-    stylization.refresh_from_db()
-    return stylization
-
-
-def _raises(exc):
-    def engine(*args, **kwargs):
-        raise exc
-
-    return engine
-
-
-@pytest.mark.django_db(transaction=True)
-def test_job_timeout_is_reported_with_the_limit(monkeypatch, idle_queue):
-    from rq.timeouts import JobTimeoutException
-
-    stylization = _run_with_engine(monkeypatch, _raises(JobTimeoutException("too slow")))
-    seconds = services.job_timeout(services.params_from_json(stylization.params))
-    assert stylization.status == "failed"
-    assert stylization.error_message == errors.JOB_TIMED_OUT.format(seconds=seconds)
-
-
-@pytest.mark.django_db(transaction=True)
-def test_unexpected_errors_show_a_generic_message_and_keep_the_traceback_for_staff(monkeypatch, idle_queue):
-    stylization = _run_with_engine(monkeypatch, _raises(RuntimeError("CUDA out of memory")))
-    assert (stylization.status, stylization.error_message) == ("failed", errors.JOB_FAILED)
-    assert "CUDA out of memory" in stylization.error_traceback
-
-
-@pytest.mark.django_db(transaction=True)
-def test_engine_errors_are_shown_as_the_engine_words_them(monkeypatch, idle_queue):
-    from stylizer.engine import ImageError
-
-    stylization = _run_with_engine(monkeypatch, _raises(ImageError("style.png: the image is empty")))
-    assert (stylization.status, stylization.error_message) == ("failed", "style.png: the image is empty")
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_row_cancelled_before_the_job_starts_is_skipped(monkeypatch, idle_queue):
-    stylization = _create()
-    services.stylization_cancel(stylization=stylization)
-    monkeypatch.setattr(services, "stylize", _raises(AssertionError("the engine must not run")))
-    services.stylization_run(stylization_id=str(stylization.pk), attempt=stylization.attempt, device="cpu")
-    stylization.refresh_from_db()
-    assert stylization.status == "cancelled" and stylization.started_at is None
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_stale_attempt_is_skipped(monkeypatch, idle_queue):
-    stylization = _create()
-    monkeypatch.setattr(services, "stylize", _raises(AssertionError("the engine must not run")))
-    services.stylization_run(stylization_id=str(stylization.pk), attempt=stylization.attempt + 1, device="cpu")
-    stylization.refresh_from_db()
-    assert stylization.status == "queued"

@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 
 from gallery import services
 from gallery.storage import PARTIAL_DIR, AtomicFileSystemStorage
+from stylizer.reconcile import stylization_reconcile
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +74,8 @@ def test_a_writer_killed_mid_write_leaves_no_file_under_the_name(media_root):
     assert leftover.name.endswith(".part")
 
     # The reconciler deletes such leftovers once they are old.
-    assert services.stylization_reconcile()["partial_files"] == 0, "a fresh one may still be written"
+    assert stylization_reconcile()["partial_files"] == 0, "a fresh one may still be written"
     old = time.time() - services.PARTIAL_FILE_MAX_AGE - 1
     os.utime(leftover, (old, old))
-    assert services.stylization_reconcile()["partial_files"] == 1
+    assert stylization_reconcile()["partial_files"] == 1
     assert _partial_files(media_root) == []

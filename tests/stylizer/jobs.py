@@ -31,7 +31,6 @@ def wait_for(stylization: Stylization, done: Callable[[Stylization], bool], time
     while True:
         stylization.refresh_from_db()
         if done(stylization):
-            stylization.refresh_from_db()  # `done` may have changed the row (reads settle stale rows)
             return stylization
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out; row is {stylization.status} at step {stylization.step}")
@@ -52,7 +51,7 @@ def running_with_progress(stylization: Stylization) -> bool:
 
 def shorten(stylization: Stylization, params: StyleParams = TINY) -> None:
     """Make the next attempt quick (the inputs are otherwise the same)."""
-    Stylization.objects.filter(pk=stylization.pk).update(params=services.params_to_json(params))
+    Stylization.objects.filter(pk=stylization.pk).update(params=params.to_json())
 
 
 def wait_for_job_end(stylization: Stylization, connection, timeout: float) -> float:

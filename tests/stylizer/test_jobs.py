@@ -55,18 +55,20 @@ def test_killed_worker_ends_as_failed_and_retry_works(rq_worker, worker_factory,
     rq_worker.kill()
     killed_at = time.monotonic()
 
-    # Reads settle a dead worker's row (no worker is left to reap it).
-    def settled(row: Stylization) -> bool:
-        return selectors.stylization_get(fetched_by=row.owner, stylization_id=row.pk).status != "running"
+    # Reads show a dead worker's row as failed (no worker is left to reap it), without writing it.
+    def reads_failed(row: Stylization) -> bool:
+        return selectors.stylization_get(fetched_by=row.owner, stylization_id=row.pk).status == "failed"
 
-    stylization = wait_for(stylization, settled, timeout=settings.STYLIZER_STALE_AFTER + 5)
+    stylization = wait_for(stylization, reads_failed, timeout=settings.STYLIZER_STALE_AFTER + 5)
     assert time.monotonic() - killed_at < settings.STYLIZER_STALE_AFTER + 5
-    assert (stylization.status, stylization.error_message) == ("failed", errors.WORKER_LOST)
+    assert stylization.status == "running", "a read writes nothing: only the reaper does"
+    seen = selectors.stylization_get(fetched_by=stylization.owner, stylization_id=stylization.pk)
+    assert (seen.status, seen.error_message) == ("failed", errors.WORKER_LOST)
 
     # A new worker takes the retry. Keep the rerun short; the inputs are otherwise the same.
     worker_factory()
     shorten(stylization)
-    services.stylization_retry(stylization=stylization)
+    services.stylization_retry(stylization=selectors.stylization_get(fetched_by=seen.owner, stylization_id=seen.pk))
     stylization.refresh_from_db()
     assert stylization.status == Stylization.Status.QUEUED
     stylization = wait_for(stylization, finished)

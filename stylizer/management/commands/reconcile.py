@@ -7,14 +7,14 @@ worker running.
 
 from django.core.management.base import BaseCommand
 
-from gallery import services
+from stylizer.reconcile import stylization_reconcile
 
 
 class Command(BaseCommand):
     help = "Fail stylizations whose worker or queue job is gone, and delete writes a crash cut short."
 
     def handle(self, *args, **options) -> None:
-        fixed = services.stylization_reconcile()
+        fixed = stylization_reconcile()
         self.stdout.write(
             f"{fixed['stale']} running stylizations had lost their worker, {fixed['lost']} had lost their "
             f"queue job; {fixed['partial_files']} unfinished files deleted."
