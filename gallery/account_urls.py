@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from gallery import forms, views
-from nstsite.ratelimit import rate_limited
+from gallery.ratelimit import rate_limited
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),

@@ -9,7 +9,7 @@ class GalleryConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_login_failed
 
-        from nstsite import ratelimit
+        from gallery import ratelimit
 
         # Failed log-ins per address, whatever the username and whichever log-in was used.
-        user_login_failed.connect(ratelimit.record_login_failure, dispatch_uid="nstsite.ratelimit.logins")
+        user_login_failed.connect(ratelimit.record_login_failure, dispatch_uid="gallery.ratelimit.logins")

@@ -163,10 +163,10 @@ class IdempotencyKeyReused(GalleryError):
 
 
 class UnsafeFileName(MultiPartParserError):
-    """An upload's file name holds a folder path or `..` (nstsite.http.StrictMultiPartParser).
+    """An upload's file name holds a folder path or `..` (gallery.http.StrictMultiPartParser).
 
     Raised while the request body is parsed, before any view runs: pages answer 400 with
-    the message (nstsite.views.bad_request), the API a 400 in its error shape.
+    the message (gallery.error_pages.bad_request), the API a 400 in its error shape.
     """
 
     def __init__(self, name: str):

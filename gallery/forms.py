@@ -17,8 +17,7 @@ from django.contrib.auth.models import User
 
 from gallery import errors, images, services
 from gallery.models import Photo, Style
-from stylizer.engine import StyleParams
-from stylizer.engine.params import MAX_SIZE, MIN_SIZE, PRESETS
+from stylizer.engine.params import MAX_SIZE, MIN_SIZE, PRESETS, StyleParams
 
 DEFAULTS = StyleParams()
 # Form field -> StyleParams field, for the options a user understands.

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gallery import errors, selectors, services
 from gallery.forms import PhotoUploadForm, SignUpForm, StylizationForm
 from gallery.models import Stylization
-from nstsite.ratelimit import rate_limited
+from gallery.ratelimit import rate_limited
 
 GALLERY_PAGE_SIZE = 12
 

@@ -1,7 +1,7 @@
 """Site-wide middleware for request bodies (see MIDDLEWARE in settings for their order).
 
 - `StrictFileNamesMiddleware`: the pages parse multipart bodies with
-  `nstsite.http.StrictMultiPartParser` (an upload's file name with folders is a 400).
+  `gallery.http.StrictMultiPartParser` (an upload's file name with folders is a 400).
 - `RequestSizeLimitMiddleware`: a body declared larger than its limit is refused with 413
   before a byte of it is read: REQUEST_MAX_BYTES for uploads (multipart), the much smaller
   REQUEST_DATA_MAX_BYTES for any other body (JSON, plain forms), which is parsed in memory.
@@ -21,8 +21,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.datastructures import ImmutableList
 
-from nstsite import views
-from nstsite.http import StrictMultiPartParser
+from gallery import error_pages
+from gallery.http import StrictMultiPartParser
 
 
 class StrictFileNamesMiddleware:
@@ -30,7 +30,7 @@ class StrictFileNamesMiddleware:
 
     It replaces the request's `parse_file_upload` before anything reads `request.POST`
     (CsrfViewMiddleware does, in its process_view, which runs after every middleware's
-    `__call__`). Django answers the parser's error with the 400 handler (nstsite.views.bad_request).
+    `__call__`). Django answers the parser's error with the 400 handler (gallery.error_pages.bad_request).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -67,7 +67,7 @@ class RequestSizeLimitMiddleware:
             length = 0  # as Django reads it: no body
         upload = request.content_type == "multipart/form-data"
         if length > (settings.REQUEST_MAX_BYTES if upload else settings.REQUEST_DATA_MAX_BYTES):
-            return views.request_too_large(request, size=length, upload=upload)
+            return error_pages.request_too_large(request, size=length, upload=upload)
         return self.get_response(request)
 
 
@@ -80,7 +80,7 @@ class QueueOutageMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, (redis.ConnectionError, redis.TimeoutError)):
-            return views.queue_unreachable(request)
+            return error_pages.queue_unreachable(request)
         return None
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "axes",
     "gallery",
     "stylizer",
+    "nstsite",  # the project itself: `manage.py runstack`
 ]
 
 MIDDLEWARE = [
@@ -73,7 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view that needs Redis while it is down answers 503, not 500.
     "nstsite.middleware.QueueOutageMiddleware",
-    # Last, as django-axes asks: it turns a locked log-in into nstsite.views.login_locked.
+    # Last, as django-axes asks: it turns a locked log-in into gallery.error_pages.login_locked.
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -150,7 +151,7 @@ else:
     DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="nstsite <noreply@localhost>")
 
 # A form sent without its CSRF token (expired page, another site) gets our own 403 page.
-CSRF_FAILURE_VIEW = "nstsite.views.csrf_failure"
+CSRF_FAILURE_VIEW = "gallery.error_pages.csrf_failure"
 
 # Client address. Behind N reverse proxies that append to X-Forwarded-For, set
 # TRUSTED_PROXY_COUNT=N; otherwise REMOTE_ADDR is the client, and the header (which anyone
@@ -179,8 +180,8 @@ if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME <= timedelta(0):
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "nstsite.http.client_ip"
-AXES_LOCKOUT_CALLABLE = "nstsite.views.login_locked"
+AXES_CLIENT_IP_CALLABLE = "gallery.http.client_ip"
+AXES_LOCKOUT_CALLABLE = "gallery.error_pages.login_locked"
 # Only failures are kept (to count them), not a record of every successful log-in.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_VERBOSE = False  # no banner on every manage.py command
@@ -242,7 +243,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "gallery.api.parsers.MultiPartParser",
     ],
-    # DRF's own throttles would believe any X-Forwarded-For; ours (RATE_LIMITS) use nstsite.http.client_ip.
+    # DRF's own throttles would believe any X-Forwarded-For; ours (RATE_LIMITS) use gallery.http.client_ip.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
@@ -259,7 +260,7 @@ def _rate(name: str, default: str) -> tuple[int, int]:
     return int(count), seconds
 
 
-# Rate limits (nstsite.ratelimit), one set for the pages and the API. Per user: photo uploads,
+# Rate limits (gallery.ratelimit), one set for the pages and the API. Per user: photo uploads,
 # and creating or retrying stylizations. Per client address: sign-ups, and failed log-ins
 # across all usernames (the site's, the admin's and the API token's together). Counted in the
 # default cache, so set CACHE_URL when more than one web process runs.

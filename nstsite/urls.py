@@ -4,7 +4,7 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 
-from nstsite.ratelimit import rate_limited
+from gallery.ratelimit import rate_limited
 
 
 def favicon(request: HttpRequest) -> HttpResponse:
@@ -22,7 +22,7 @@ urlpatterns = [
     path("", include("gallery.urls")),
 ]
 
-# A body Django could not parse (an upload's file name with folders, nstsite.http) says why.
-handler400 = "nstsite.views.bad_request"
+# A body Django could not parse (an upload's file name with folders, gallery.http) says why.
+handler400 = "gallery.error_pages.bad_request"
 # An unexpected error under /api/ is JSON in the API's error shape, never an HTML page.
-handler500 = "nstsite.views.server_error"
+handler500 = "gallery.error_pages.server_error"

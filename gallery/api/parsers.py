@@ -2,7 +2,7 @@
 
 - `JSONParser`: a body nested too deeply for Python's decoder (`[[[[...` a thousand levels,
   2 KB) raises RecursionError, which DRF's parser lets through as a 500.
-- `MultiPartParser`: on the site's strict Django parser (nstsite.http). An upload whose file
+- `MultiPartParser`: on the site's strict Django parser (gallery.http). An upload whose file
   name holds a folder path or `..` is refused naming the file, instead of being stored under
   a name trimmed behind the client's back.
 
@@ -17,7 +17,7 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
 from gallery import errors
-from nstsite.http import StrictMultiPartParser
+from gallery.http import StrictMultiPartParser
 
 
 class JSONParser(parsers.JSONParser):

@@ -17,8 +17,7 @@ from rest_framework.reverse import reverse
 
 from gallery import errors, forms, selectors
 from gallery.models import Photo, Style, Stylization, StylizationStyle
-from stylizer.engine import StyleParams
-from stylizer.engine.params import MIN_SIZE, PRESETS
+from stylizer.engine.params import MIN_SIZE, PRESETS, StyleParams
 from stylizer.engine.schedule import PRESET_STEPS
 
 DEFAULTS = StyleParams()

@@ -6,7 +6,7 @@ for requests under /api/.
 - 413 `request_too_large` (from nstsite.middleware.RequestSizeLimitMiddleware).
 - 500 `server_error` (handler500): an unexpected error; under /api/ it is JSON too.
 - 429 `login_locked` (django-axes' AXES_LOCKOUT_CALLABLE): log-in is locked, and until when.
-- 429 `throttled` (nstsite.ratelimit): too many uploads, creates, sign-ups or failed log-ins
+- 429 `throttled` (gallery.ratelimit): too many uploads, creates, sign-ups or failed log-ins
   in a short time, and when to try again.
 - 503 `queue_unreachable` (from nstsite.middleware.QueueOutageMiddleware): a page that
   needs Redis (the RQ dashboard) while it is down.
@@ -105,7 +105,7 @@ def login_locked(request: HttpRequest, original_response=None, credentials: dict
 
 
 def rate_limited(request: HttpRequest, *, scope: str, retry_after: int) -> HttpResponse:
-    """Over one of nstsite.ratelimit's limits: the page says what and when to try again, with Retry-After."""
+    """Over one of gallery.ratelimit's limits: the page says what and when to try again, with Retry-After."""
     message = errors.RATE_LIMITED.format(what=errors.RATE_LIMITED_WHAT[scope], wait=_wait(retry_after))
     response = _error(request, status=429, code="throttled", title="Please slow down", message=message)
     response["Retry-After"] = str(retry_after)

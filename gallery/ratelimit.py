@@ -32,8 +32,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from nstsite import views
-from nstsite.http import client_ip
+from gallery import error_pages
+from gallery.http import client_ip
 
 PER_ADDRESS = frozenset({"signups", "password_resets", "logins"})
 FAILURES_ONLY = frozenset({"logins"})
@@ -73,7 +73,7 @@ def rate_limited(scope: str) -> Callable:
             if request.method == "POST":
                 decision = check(scope, request)
                 if not decision.allowed:
-                    return views.rate_limited(request, scope=scope, retry_after=decision.retry_after)
+                    return error_pages.rate_limited(request, scope=scope, retry_after=decision.retry_after)
             return view(request, *args, **kwargs)
 
         return limited

@@ -1,4 +1,4 @@
-"""One rate limiter for the pages and the API (nstsite.ratelimit): uploads, creates and retries
+"""One rate limiter for the pages and the API (gallery.ratelimit): uploads, creates and retries
 per user, sign-ups and failed log-ins per address. Over a limit, a page answers a 429 page in
 the site's look saying when to try again, the API its `throttled` error; both send
 Retry-After, and nothing is stored."""
@@ -14,9 +14,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from gallery import errors, services
+from gallery import errors, ratelimit, services
 from gallery.models import Photo, Stylization
-from nstsite import ratelimit
 from tests.gallery.factories import make_photo, make_style, make_user, upload
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Reading requests (nstsite.http): an upload's file name with folders is a clear 400 with
+"""Reading requests (gallery.http): an upload's file name with folders is a clear 400 with
 nothing written anywhere, on the pages and in the API; and who the client is."""
 
 import html
@@ -10,8 +10,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from gallery import errors
+from gallery.http import client_ip
 from gallery.models import Photo, Stylization
-from nstsite.http import client_ip
 from tests.gallery.api.conftest import token_client
 from tests.gallery.factories import image_bytes, make_style, make_user
 
