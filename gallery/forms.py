@@ -1,7 +1,7 @@
 """Page forms. They validate input shape only; services decide what is allowed.
 
-The stylization options come from the engine's `StyleParams`: initial values are its
-defaults and the choices its constants, so nothing here retypes them.
+The stylization options are built from the one spec (`gallery.options`): initial values
+are StyleParams' defaults, ranges, choices and help the spec's, so nothing here retypes them.
 """
 
 from __future__ import annotations
@@ -15,24 +15,10 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 
-from gallery import errors, images, services
+from gallery import errors, images, options, services
 from gallery.models import Photo, Style
-from stylizer.engine.params import MAX_SIZE, MIN_SIZE, PRESETS, StyleParams
+from stylizer.engine.params import MAX_SIZE, MIN_SIZE, OPTIONS, STYLE_WEIGHT, StyleParams
 
-DEFAULTS = StyleParams()
-# Form field -> StyleParams field, for the options a user understands.
-PARAM_FIELDS = {
-    "size": "size",
-    "preset": "preset",
-    "style_strength": "style_weight",
-    "preserve_colors": "preserve_colors",
-    "seed": "seed",
-}
-PRESET_HELP = {
-    "draft": "Draft: fastest, a first impression.",
-    "standard": "Standard: balanced quality and time.",
-    "high": "High: more steps for finer brushwork; slowest.",
-}
 WEIGHT_PREFIX = "weight_"
 
 
@@ -126,29 +112,13 @@ class StylizationForm(forms.Form):
         required=False,
         help_text="Private to you; it never appears in the catalogue.",
     )
-    style_file_weight = forms.FloatField(initial=1.0, min_value=0.05, max_value=1.0, required=False)
-    size = forms.TypedChoiceField(label="Output size (long side)", coerce=int)
-    preset = forms.ChoiceField(
-        label="Quality",
-        choices=[(name, name.title()) for name in PRESETS],
-        initial=DEFAULTS.preset,
-        help_text=" ".join(PRESET_HELP.get(name, "") for name in PRESETS),
-    )
-    style_strength = forms.FloatField(
-        min_value=0.1,
-        max_value=10.0,
-        initial=DEFAULTS.style_weight,
-        help_text="1 is balanced; higher paints more of the style over the photo.",
-    )
-    preserve_colors = forms.BooleanField(
-        label="Keep the photo's colours", required=False, initial=DEFAULTS.preserve_colors
-    )
-    seed = forms.IntegerField(
-        min_value=0,
-        required=False,
-        initial=DEFAULTS.seed,
-        help_text="Empty: a random one, shown on the result page. Same seed and options give the same picture.",
-    )
+    style_file_weight = options.form_field(STYLE_WEIGHT, required=False)
+    # The sizes the site offers (STYLIZER_SIZES, each within the spec's range), as choices.
+    size = forms.TypedChoiceField(label=OPTIONS["size"].label, coerce=int)
+    preset = options.form_field(OPTIONS["preset"])
+    style_strength = options.form_field(OPTIONS["style_strength"])
+    preserve_colors = options.form_field(OPTIONS["preserve_colors"])
+    seed = options.form_field(OPTIONS["seed"])
     # One per rendered form: submitting the same form twice (a double click, a resent
     # POST) gives the first submission's stylization instead of a second job.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=255)
@@ -160,11 +130,9 @@ class StylizationForm(forms.Form):
         self.fields["styles"].queryset = styles
         sizes = [size for size in settings.STYLIZER_SIZES if MIN_SIZE <= size <= MAX_SIZE]
         self.fields["size"].choices = [(size, f"{size} px") for size in sizes]
-        self.fields["size"].initial = DEFAULTS.size if DEFAULTS.size in sizes else sizes[0]
+        self.fields["size"].initial = options.DEFAULTS.size if options.DEFAULTS.size in sizes else sizes[0]
         for style in styles:
-            self.fields[f"{WEIGHT_PREFIX}{style.pk}"] = forms.FloatField(
-                initial=1.0, min_value=0.05, max_value=1.0, required=False
-            )
+            self.fields[f"{WEIGHT_PREFIX}{style.pk}"] = options.form_field(STYLE_WEIGHT, required=False)
 
     def clean(self):
         data = super().clean()
@@ -203,4 +171,4 @@ class StylizationForm(forms.Form):
         ]
 
     def to_params(self) -> StyleParams:
-        return DEFAULTS.replace(**{param: self.cleaned_data[field] for field, param in PARAM_FIELDS.items()})
+        return options.to_params({name: self.cleaned_data[name] for name in options.PAGE_OPTIONS})

@@ -1,8 +1,7 @@
 """Input validation and output shapes. No business logic: services decide what is allowed.
 
-Stylization options are derived from the engine's `StyleParams` (defaults, presets, size
-limits) and named as on the create page (`gallery.forms.PARAM_FIELDS`), so nothing here
-retypes them. Image URLs point at the API's owner-checked image endpoints.
+Stylization options are built from the one spec (`gallery.options`), as the create page's
+are, so nothing here retypes them. Image URLs point at the API's owner-checked image endpoints.
 """
 
 from __future__ import annotations
@@ -15,14 +14,10 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from gallery import errors, forms, selectors
+from gallery import errors, options, selectors
 from gallery.models import Photo, Style, Stylization, StylizationStyle
-from stylizer.engine.params import MIN_SIZE, PRESETS, StyleParams
-from stylizer.engine.schedule import PRESET_STEPS
+from stylizer.engine.params import OPTIONS, STYLE_WEIGHT
 
-DEFAULTS = StyleParams()
-# API option -> StyleParams field: the page's options, plus the step count for scripts.
-OPTION_PARAMS = {**forms.PARAM_FIELDS, "steps": "steps"}
 MAX_STYLE_POSITION = 1_000_000
 
 
@@ -228,53 +223,22 @@ class StyleChoiceSerializer(serializers.Serializer):
         error_messages={"does_not_exist": errors.STYLE_NOT_AVAILABLE},
         help_text="An active curated style, or one of your private style images.",
     )
-    weight = serializers.FloatField(
-        default=1.0, min_value=0.01, max_value=100.0, help_text="Blend weight; weights are normalised."
-    )
+    weight = options.serializer_field(STYLE_WEIGHT)
 
 
 class OptionsSerializer(serializers.Serializer):
     """The options a user understands; each default is the engine's (`StyleParams`)."""
 
-    size = serializers.IntegerField(
-        min_value=MIN_SIZE,
-        max_value=max(settings.STYLIZER_SIZES),
-        default=min(DEFAULTS.size, max(settings.STYLIZER_SIZES)),
-        help_text="Long side of the result in pixels.",
+    size = options.serializer_field(
+        OPTIONS["size"],
+        max_value=max(settings.STYLIZER_SIZES),  # the largest the site offers
+        default=min(options.DEFAULTS.size, max(settings.STYLIZER_SIZES)),
     )
-    preset = serializers.ChoiceField(
-        choices=PRESETS, default=DEFAULTS.preset, help_text="Quality: draft is fastest, high is finest and slowest."
-    )
-    steps = serializers.IntegerField(
-        min_value=1,
-        max_value=max(PRESET_STEPS.values()),
-        allow_null=True,
-        default=DEFAULTS.steps,
-        help_text="Optimizer steps; null means the preset's.",
-    )
-    style_strength = serializers.FloatField(
-        min_value=0.1,
-        max_value=10.0,
-        default=DEFAULTS.style_weight,
-        help_text="1 is balanced; higher paints more of the style over the photo.",
-    )
-    preserve_colors = serializers.BooleanField(default=DEFAULTS.preserve_colors, help_text="Keep the photo's colours.")
-    seed = serializers.IntegerField(
-        min_value=0,
-        max_value=2**63 - 1,
-        allow_null=True,
-        default=DEFAULTS.seed,
-        help_text="Same seed and options give the same picture; null (the default) picks a random one, "
-        "stored and shown in the stylization's options (a retry keeps it).",
-    )
-
-    @staticmethod
-    def to_params(options: dict[str, Any]) -> StyleParams:
-        return DEFAULTS.replace(**{OPTION_PARAMS[name]: value for name, value in options.items()})
-
-    @staticmethod
-    def from_params(stored: dict[str, Any]) -> dict[str, Any]:
-        return {name: stored.get(param) for name, param in OPTION_PARAMS.items()}
+    preset = options.serializer_field(OPTIONS["preset"])
+    steps = options.serializer_field(OPTIONS["steps"])
+    style_strength = options.serializer_field(OPTIONS["style_strength"])
+    preserve_colors = options.serializer_field(OPTIONS["preserve_colors"])
+    seed = options.serializer_field(OPTIONS["seed"])
 
 
 class StylizationCreateSerializer(serializers.Serializer):
@@ -293,7 +257,7 @@ class StylizationCreateSerializer(serializers.Serializer):
         return {
             "photo": data["photo"],
             "styles": [(choice["style"], choice["weight"]) for choice in data["styles"]],
-            "params": OptionsSerializer.to_params(data.get("options") or {}),
+            "params": options.to_params(data.get("options") or {}),
         }
 
 
@@ -399,7 +363,7 @@ class StylizationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OptionsSerializer)
     def get_options(self, stylization: Stylization) -> dict[str, Any]:
-        return OptionsSerializer.from_params(stylization.params)
+        return options.from_params(stylization.params)
 
     def get_progress(self, stylization: Stylization) -> int:
         if stylization.status == Stylization.Status.SUCCEEDED:

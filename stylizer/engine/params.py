@@ -25,6 +25,11 @@ PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
 
 MIN_SIZE = 16
 MAX_SIZE = 4096
+# One range for the step count, in the engine, the API and the CLI. Larger than any preset
+# (400): scripts may ask for more; what a job may cost is bounded by the site's queued-work
+# quota and STYLIZER_MAX_STEPS, not by this field.
+MAX_STEPS = 10_000
+SEED_LIMIT = 2**63  # seeds are 0 <= seed < SEED_LIMIT (a torch.Generator takes 64-bit seeds)
 
 # Layer names follow the VGG paper (relu4_2 = the ReLU after the 2nd conv of block 4).
 DEFAULT_CONTENT_LAYERS: tuple[tuple[str, float], ...] = (("relu4_2", 1.0),)
@@ -35,6 +40,77 @@ DEFAULT_STYLE_LAYERS: tuple[tuple[str, float], ...] = (
     ("relu4_1", 1.0),
     ("relu5_1", 1.0),
 )
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option a user sets, as the create page, the API and `manage.py stylize` offer it.
+
+    The one place its type, range, choices and help are written: gallery/options.py builds
+    the form's and the serializer's fields from it (and so the OpenAPI schema), the CLI its
+    argparse option (named after `field`).
+    """
+
+    name: str  # on the page and in the API
+    field: str  # the StyleParams field it sets
+    type: type
+    help: str
+    label: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    nullable: bool = False  # None means "the default's way" (the preset's steps, a random seed)
+
+
+PRESET_HELP = {
+    "draft": "Draft: fastest, a first impression.",
+    "standard": "Standard: balanced quality and time.",
+    "high": "High: more steps for finer brushwork; slowest.",
+}
+
+OPTIONS: dict[str, Option] = {
+    option.name: option
+    for option in (
+        Option(
+            "size", "size", int, "Long side of the result in pixels.", "Output size (long side)", MIN_SIZE, MAX_SIZE
+        ),
+        Option(
+            "preset",
+            "preset",
+            str,
+            " ".join(PRESET_HELP[name] for name in PRESETS),
+            "Quality",
+            choices=PRESETS,
+        ),
+        Option(
+            "steps", "steps", int, "Optimizer steps; null means the preset's.", "Steps", 1, MAX_STEPS, nullable=True
+        ),
+        Option(
+            "style_strength",
+            "style_weight",
+            float,
+            "1 is balanced; higher paints more of the style over the photo.",
+            "Style strength",
+            0.1,
+            10.0,
+        ),
+        Option("preserve_colors", "preserve_colors", bool, "Keep the photo's colours.", "Keep the photo's colours"),
+        Option(
+            "seed",
+            "seed",
+            int,
+            "Same seed and options give the same picture; empty or null picks a random one, stored and "
+            "shown with the result (a retry keeps it).",
+            "Seed",
+            0,
+            SEED_LIMIT - 1,
+            nullable=True,
+        ),
+    )
+}
+# One style image's share in a blend (StyleParams.style_blend holds one per image; they are
+# normalised, so only their ratios count).
+STYLE_WEIGHT = Option("weight", "style_blend", float, "Blend weight; weights are normalised.", "Share", 0.01, 100.0)
 
 
 class ParamsError(ValueError):
@@ -121,8 +197,8 @@ def validate(params: StyleParams, *, style_count: int | None = None) -> None:
         raise ParamsError(f"size must be between {MIN_SIZE} and {MAX_SIZE} px, not {params.size}")
     if params.preset not in PRESETS:
         raise ParamsError(f"preset must be one of {', '.join(PRESETS)}, not {params.preset!r}")
-    if params.steps is not None and not 1 <= params.steps <= 10_000:
-        raise ParamsError(f"steps must be between 1 and 10000, not {params.steps}")
+    if params.steps is not None and not 1 <= params.steps <= MAX_STEPS:
+        raise ParamsError(f"steps must be between 1 and {MAX_STEPS}, not {params.steps}")
     for name in ("content_weight", "style_weight", "tv_weight"):
         value = getattr(params, name)
         if not (value >= 0 and value < float("inf")):
@@ -135,7 +211,7 @@ def validate(params: StyleParams, *, style_count: int | None = None) -> None:
         raise ParamsError(f"device must be one of {', '.join(DEVICES)}, not {params.device!r}")
     if params.precision not in PRECISIONS:
         raise ParamsError(f"precision must be one of {', '.join(PRECISIONS)}, not {params.precision!r}")
-    if params.seed is not None and not 0 <= params.seed < 2**63:
+    if params.seed is not None and not 0 <= params.seed < SEED_LIMIT:
         raise ParamsError(f"seed must be between 0 and 2^63-1, not {params.seed}")
     for name, _ in params.content_layers + params.style_layers:
         if name not in LAYER_NAMES:

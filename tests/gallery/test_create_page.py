@@ -15,7 +15,7 @@ from tests.gallery.factories import image_bytes, make_photo, make_style, make_us
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CREATE = reverse("gallery:stylization_create")
-TOO_HIGH = "Ensure this value is less than or equal to 1.0."
+TOO_HIGH = "Ensure this value is less than or equal to 100.0."
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def _refused(client, form) -> str:
 
 def test_a_bad_share_of_a_chosen_style_is_shown_on_that_style(user_client, idle_queue):
     style = make_style("Haystacks")
-    page = _refused(user_client, _form(user_client.user, style=style, **{f"weight_{style.pk}": "5"}))
+    page = _refused(user_client, _form(user_client.user, style=style, **{f"weight_{style.pk}": "500"}))
     card = page.split('value="' + str(style.pk) + '"', 1)[1].split("data-style-pick", 1)[0]
     assert TOO_HIGH in card
 
@@ -58,7 +58,7 @@ def test_a_bad_share_of_a_style_not_chosen_is_ignored(user_client, idle_queue):
 def test_a_bad_share_of_your_own_style_image_is_shown_by_its_slider(user_client, idle_queue):
     form = _form(user_client.user) | {
         "style_file": upload("mine.png", image_bytes((40, 40), "PNG"), "image/png"),
-        "style_file_weight": "7",
+        "style_file_weight": "700",
     }
     page = _refused(user_client, form)
     assert re.search(r'name="style_file_weight"[^>]*>\s*<p class="error">' + re.escape(TOO_HIGH), page)

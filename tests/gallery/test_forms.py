@@ -2,10 +2,11 @@
 
 import pytest
 
-from gallery.forms import PARAM_FIELDS, StylizationForm
+from gallery.forms import StylizationForm
 from gallery.models import Photo, Style
+from gallery.options import PAGE_OPTIONS
 from stylizer.engine import StyleParams
-from stylizer.engine.params import PRESETS
+from stylizer.engine.params import OPTIONS, PRESETS
 
 
 def _form(data=None) -> StylizationForm:
@@ -17,8 +18,8 @@ def test_initial_values_are_the_engine_defaults(settings):
     settings.STYLIZER_SIZES = (256, 512, 1024)
     form = _form()
     defaults = StyleParams()
-    for field, param in PARAM_FIELDS.items():
-        assert form.fields[field].initial == getattr(defaults, param), field
+    for name in PAGE_OPTIONS:
+        assert form.fields[name].initial == getattr(defaults, OPTIONS[name].field), name
     assert [value for value, _ in form.fields["preset"].choices] == list(PRESETS)
 
 

@@ -1,11 +1,14 @@
 """python manage.py stylize CONTENT STYLE [STYLE ...] -o OUT.png
 
 The command-line face of the engine: every option maps onto a StyleParams field and
-takes its default from there.
+takes its default from there. The options the site offers too (size, preset, steps, style
+weight, preserve colours, seed) are built from the one spec, `stylizer.engine.params.OPTIONS`,
+with the same ranges as the create page and the API; the others are the engine's own.
 """
 
 from __future__ import annotations
 
+import argparse
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -14,8 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from stylizer.engine import EngineError, StyleParams, open_image, stylize
-from stylizer.engine.params import DEVICES, OPTIMIZERS, PRECISIONS, PRESETS
-from stylizer.engine.schedule import plan
+from stylizer.engine.params import DEVICES, OPTIMIZERS, OPTIONS, PRECISIONS, Option
 
 DEFAULTS = {f.name: f.default for f in fields(StyleParams)}
 
@@ -27,24 +29,18 @@ class Command(BaseCommand):
         parser.add_argument("content", help="the photo to paint")
         parser.add_argument("styles", nargs="+", metavar="style", help="one or more style images")
         parser.add_argument("-o", "--output", required=True, help="where to write the PNG")
-        parser.add_argument("--size", type=int, default=DEFAULTS["size"], help="long side of the output, px")
-        parser.add_argument("--preset", choices=PRESETS, default=DEFAULTS["preset"], help="quality preset")
-        parser.add_argument("--steps", type=int, default=None, help="total optimizer steps (overrides the preset)")
+        for option in OPTIONS.values():
+            _add_option(parser, option)
         parser.add_argument(
             "--style-weights", type=float, nargs="+", metavar="W", help="blend weight of each style image"
         )
         parser.add_argument("--content-weight", type=float, default=DEFAULTS["content_weight"])
-        parser.add_argument("--style-weight", type=float, default=DEFAULTS["style_weight"])
         parser.add_argument("--tv-weight", type=float, default=DEFAULTS["tv_weight"])
         parser.add_argument(
             "--style-scale", type=float, default=DEFAULTS["style_scale"], help="style image size relative to output"
         )
-        parser.add_argument("--preserve-colors", action="store_true", help="keep the photo's original colours")
         parser.add_argument("--init", default=DEFAULTS["init"], help="content, noise, or the path of an image")
         parser.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
-        parser.add_argument(
-            "--seed", type=int, default=DEFAULTS["seed"], help="random numbers of --init noise (default: a random seed)"
-        )
         parser.add_argument("--device", choices=DEVICES, default=DEFAULTS["device"])
         parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS["precision"])
         parser.add_argument("--single-scale", action="store_true", help="optimize at the output size only")
@@ -66,7 +62,7 @@ class Command(BaseCommand):
         try:
             content = open_image(options["content"])
             styles = [open_image(path) for path in options["styles"]]
-            total = sum(stage.steps for stage in plan(params.size, params.preset, params.steps, params.multiscale))
+            total = sum(stage.steps for stage in params.stages())
             with tqdm(total=total, unit="step", file=self.stderr._out, dynamic_ncols=True) as bar:
 
                 def progress(p):
@@ -83,3 +79,33 @@ class Command(BaseCommand):
             f"wrote {output} ({result.image.width}x{result.image.height}) in {elapsed:.1f} s "
             f"[{result.steps} steps on {result.device}, {result.precision}]"
         )
+
+
+def _add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+    """`--<field>` for one option of the spec: its type, range or choices, help and default."""
+    flag = "--" + option.field.replace("_", "-")
+    default = DEFAULTS[option.field]
+    if option.type is bool:
+        parser.add_argument(flag, action="store_true", help=option.help)
+    elif option.choices:
+        parser.add_argument(flag, choices=option.choices, default=default, help=option.help)
+    else:
+        parser.add_argument(flag, type=_ranged(option), default=default, help=f"{option.help} {_range(option)}")
+
+
+def _range(option: Option) -> str:
+    return f"({option.minimum} to {option.maximum})"
+
+
+def _ranged(option: Option):
+    def parse(text: str):
+        try:
+            value = option.type(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a valid {option.type.__name__}") from None
+        if not option.minimum <= value <= option.maximum:
+            raise argparse.ArgumentTypeError(f"{text} is out of range {_range(option)}")
+        return value
+
+    parse.__name__ = option.type.__name__
+    return parse
