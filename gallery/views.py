@@ -1,7 +1,9 @@
 """Pages. Thin: validate input, call one service or selector, render.
 
-Images are never served from a public media URL: the `*_image`, `*_thumbnail`,
-`*_preview` and `*_result` views stream files only to whoever the selectors allow.
+A page that shares its action with a service or selector is named `<that>_page`
+(`stylization_create_page` calls `services.stylization_create`). Images are never served
+from a public media URL: the `*_image`, `*_thumbnail`, `*_preview` and `*_result` views
+stream files (gallery.responses) only to whoever the selectors allow.
 """
 
 from __future__ import annotations
@@ -12,42 +14,17 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gallery import errors, selectors, services
+from gallery import errors, responses, selectors, services
 from gallery.forms import PhotoUploadForm, SignUpForm, StylizationForm
 from gallery.models import Stylization
 from gallery.ratelimit import rate_limited
 
 GALLERY_PAGE_SIZE = 12
-
-
-# Every image response: the browser takes the Content-Type as sent (no sniffing the bytes
-# for a page), and an image opened on its own is a sandboxed document that runs and loads
-# nothing (inline styles only: browsers style their image viewer with them).
-# SecurityMiddleware adds nosniff too; set here, images keep it whatever the settings say.
-IMAGE_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-}
-
-
-def _image(field: FieldFile, *, download_name: str | None = None) -> FileResponse:
-    if not field:
-        raise Http404("No image yet.")
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The image file is missing.") from exc
-    response = FileResponse(handle, as_attachment=download_name is not None, filename=download_name or "")
-    response["Cache-Control"] = "private, max-age=3600"
-    for header, value in IMAGE_HEADERS.items():
-        response[header] = value
-    return response
 
 
 def _form_error(form, exc: ValidationError) -> None:
@@ -101,7 +78,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limited("uploads")
-def photo_list(request: HttpRequest) -> HttpResponse:
+def photo_list_page(request: HttpRequest) -> HttpResponse:
     form = PhotoUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -120,7 +97,7 @@ def photo_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def photo_delete(request: HttpRequest, photo_id) -> HttpResponse:
+def photo_delete_page(request: HttpRequest, photo_id) -> HttpResponse:
     photo = selectors.photo_get(fetched_by=request.user, photo_id=photo_id)
     return _confirm_delete(request, "photo", photo, services.photo_delete, then="gallery:photo_list")
 
@@ -128,13 +105,13 @@ def photo_delete(request: HttpRequest, photo_id) -> HttpResponse:
 @login_required
 @require_GET
 def photo_image(request: HttpRequest, photo_id) -> FileResponse:
-    return _image(selectors.photo_get(fetched_by=request.user, photo_id=photo_id).image)
+    return responses.image(selectors.photo_get(fetched_by=request.user, photo_id=photo_id).image)
 
 
 @login_required
 @require_GET
 def photo_thumbnail(request: HttpRequest, photo_id) -> FileResponse:
-    return _image(selectors.photo_get(fetched_by=request.user, photo_id=photo_id).thumbnail)
+    return responses.image(selectors.photo_get(fetched_by=request.user, photo_id=photo_id).thumbnail)
 
 
 # Styles ------------------------------------------------------------------------------
@@ -147,12 +124,12 @@ def style_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def style_image(request: HttpRequest, style_id) -> FileResponse:
-    return _image(selectors.style_get_image_source(fetched_by=request.user, style_id=style_id).image)
+    return responses.image(selectors.style_get_image_source(fetched_by=request.user, style_id=style_id).image)
 
 
 @require_GET
 def style_thumbnail(request: HttpRequest, style_id) -> FileResponse:
-    return _image(selectors.style_get_image_source(fetched_by=request.user, style_id=style_id).thumbnail)
+    return responses.image(selectors.style_get_image_source(fetched_by=request.user, style_id=style_id).thumbnail)
 
 
 # Stylizations ------------------------------------------------------------------------
@@ -161,7 +138,7 @@ def style_thumbnail(request: HttpRequest, style_id) -> FileResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @rate_limited("stylizations")
-def stylization_create(request: HttpRequest) -> HttpResponse:
+def stylization_create_page(request: HttpRequest) -> HttpResponse:
     photos = selectors.photo_list(fetched_by=request.user)
     styles = selectors.style_list_active()
     initial = {"photo": request.GET.get("photo"), "styles": request.GET.getlist("style")}
@@ -201,7 +178,7 @@ def stylization_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def stylization_list(request: HttpRequest) -> HttpResponse:
+def stylization_list_page(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status")
     if status not in Stylization.Status.values:
         status = None
@@ -264,20 +241,20 @@ def _act(request: HttpRequest, stylization_id, service, done: str) -> HttpRespon
 
 @login_required
 @require_POST
-def stylization_cancel(request: HttpRequest, stylization_id) -> HttpResponse:
+def stylization_cancel_page(request: HttpRequest, stylization_id) -> HttpResponse:
     return _act(request, stylization_id, services.stylization_cancel, "Stylization cancelled.")
 
 
 @login_required
 @require_POST
 @rate_limited("stylizations")
-def stylization_retry(request: HttpRequest, stylization_id) -> HttpResponse:
+def stylization_retry_page(request: HttpRequest, stylization_id) -> HttpResponse:
     return _act(request, stylization_id, services.stylization_retry, "Queued again.")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def stylization_delete(request: HttpRequest, stylization_id) -> HttpResponse:
+def stylization_delete_page(request: HttpRequest, stylization_id) -> HttpResponse:
     stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
     return _confirm_delete(
         request, "stylization", stylization, services.stylization_delete, then="gallery:stylization_list"
@@ -288,12 +265,11 @@ def stylization_delete(request: HttpRequest, stylization_id) -> HttpResponse:
 @require_GET
 def stylization_preview(request: HttpRequest, stylization_id) -> FileResponse:
     stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
-    return _image(stylization.preview)
+    return responses.image(stylization.preview)
 
 
 @login_required
 @require_GET
 def stylization_result(request: HttpRequest, stylization_id) -> FileResponse:
     stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
-    download = f"stylized-{stylization.pk}.png" if "download" in request.GET else None
-    return _image(stylization.result, download_name=download)
+    return responses.result(stylization, download="download" in request.GET)

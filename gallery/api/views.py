@@ -20,8 +20,7 @@ from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
-from gallery import selectors, services
-from gallery import views as pages
+from gallery import responses, selectors, services
 from gallery.api import serializers
 from gallery.api.docs import ID_PARAMETER, IDEMPOTENCY_KEY_PARAMETER, IMAGE_RESPONSES, error_responses
 from gallery.api.negotiation import ImageNegotiation
@@ -198,11 +197,11 @@ class StyleViewSet(GenericViewSet):
 
     @_image_action()
     def image(self, request, id):
-        return pages.style_image(request._request, style_id=id)
+        return responses.image(selectors.style_get_image_source(fetched_by=request.user, style_id=id).image)
 
     @_image_action()
     def thumbnail(self, request, id):
-        return pages.style_thumbnail(request._request, style_id=id)
+        return responses.image(selectors.style_get_image_source(fetched_by=request.user, style_id=id).thumbnail)
 
 
 # Photos ------------------------------------------------------------------------------
@@ -270,11 +269,11 @@ class PhotoViewSet(ThrottledActionsMixin, GenericViewSet):
 
     @_image_action()
     def image(self, request, id):
-        return pages.photo_image(request._request, photo_id=id)
+        return responses.image(self.get_photo(id).image)
 
     @_image_action()
     def thumbnail(self, request, id):
-        return pages.photo_thumbnail(request._request, photo_id=id)
+        return responses.image(self.get_photo(id).thumbnail)
 
 
 # Stylizations ------------------------------------------------------------------------
@@ -399,8 +398,8 @@ class StylizationViewSet(ThrottledActionsMixin, GenericViewSet):
 
     @_image_action()
     def preview(self, request, id):
-        return pages.stylization_preview(request._request, stylization_id=id)
+        return responses.image(self.get_stylization(id).preview)
 
     @_image_action()
     def result(self, request, id):
-        return pages.stylization_result(request._request, stylization_id=id)
+        return responses.result(self.get_stylization(id), download="download" in request.query_params)
