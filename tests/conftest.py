@@ -102,6 +102,17 @@ def member():
 
 
 @pytest.fixture
+def user_client(client):
+    """Django's test client, signed in as a fresh user (`user_client.user`; password:
+    tests.gallery.factories' default)."""
+    from tests.gallery.factories import make_user
+
+    client.user = make_user()
+    client.force_login(client.user)
+    return client
+
+
+@pytest.fixture
 def member_page(member):
     """The member, signed in on the pages."""
     from django.test import Client

@@ -8,17 +8,15 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from gallery import errors, services
+from gallery import errors
 from gallery.models import Style, Stylization
-from stylizer.engine import StyleParams
-from tests.gallery.factories import make_finished_stylization, make_photo, make_style, make_user
+from tests.gallery.factories import make_finished_stylization, make_style, make_stylization, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 Status = Stylization.Status
 DESKTOP = {"width": 1280, "height": 900}
 WCAG_AA_TEXT = 4.5
-TINY = StyleParams(size=64, steps=3)
 
 
 def _page_as(browser, live_server, user, viewport=DESKTOP):
@@ -49,8 +47,7 @@ def _overflow(page) -> int:
     )
 
 
-def _stylization(owner) -> Stylization:
-    return services.stylization_create(owner=owner, photo=make_photo(owner), styles=[(make_style(), 1.0)], params=TINY)
+_stylization = make_stylization
 
 
 def test_the_admin_style_and_stylization_pages_show_pictures_and_fit_the_screen(

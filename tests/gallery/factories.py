@@ -7,6 +7,7 @@ import itertools
 
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from gallery import images, services
@@ -59,12 +60,21 @@ def make_stylization(
     **fields,
 ) -> Stylization:
     """A stylization made as a user would (through the service, so its job is queued once the
-    row commits), of a fresh photo and curated style unless given; `status` and other
-    `fields` are then written to the row as a worker or the reaper would have."""
+    row commits), of a fresh photo and curated style unless given. With `status` (and any
+    other `fields`) the row is then written as a worker would have: a succeeded one with a
+    real result PNG and preview JPEG, a finished one with its times."""
     owner = owner or make_user()
     stylization = services.stylization_create(
         owner=owner, photo=photo or make_photo(owner), styles=styles or [(make_style(), 1.0)], params=params
     )
+    if status == Stylization.Status.SUCCEEDED:
+        painted = Image.new("RGB", (64, 48), (120, 60, 200))
+        stylization.result.save("result.png", images.png(painted, name="result.png"), save=False)
+        stylization.preview.save("preview.jpg", images.jpeg(painted, name="preview.jpg"), save=False)
+        written = {"result": stylization.result.name, "preview": stylization.preview.name}
+        fields = {**written, "step": 3, "total_steps": 3, "run_seconds": 1.5, **fields}
+    if status in Stylization.FINISHED_STATUSES:
+        fields = {"started_at": timezone.now(), "finished_at": timezone.now(), **fields}
     if status is not None:
         fields["status"] = status
     if fields:
@@ -75,10 +85,4 @@ def make_stylization(
 
 def make_finished_stylization(owner: User) -> Stylization:
     """A succeeded stylization whose result (PNG) and preview (JPEG) are real images, as the worker writes them."""
-    stylization = make_stylization(owner)
-    painted = Image.new("RGB", (64, 48), (120, 60, 200))
-    stylization.result.save("result.png", images.png(painted, name="result.png"), save=False)
-    stylization.preview.save("preview.jpg", images.jpeg(painted, name="preview.jpg"), save=False)
-    stylization.status = Stylization.Status.SUCCEEDED
-    stylization.save()
-    return stylization
+    return make_stylization(owner, status=Stylization.Status.SUCCEEDED)

@@ -18,13 +18,6 @@ CREATE = reverse("gallery:stylization_create")
 TOO_HIGH = "Ensure this value is less than or equal to 100.0."
 
 
-@pytest.fixture
-def user_client(client):
-    client.user = make_user()
-    client.force_login(client.user)
-    return client
-
-
 def _form(user, **changes) -> dict:
     style = changes.pop("style", None) or make_style()
     form = {"photo": str(make_photo(user).pk), "styles": [str(style.pk)], "size": "256", "preset": "draft"}

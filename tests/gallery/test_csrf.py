@@ -11,10 +11,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from gallery import errors, services
+from gallery import errors
 from gallery.models import Photo, Stylization
-from stylizer.engine import StyleParams
-from tests.gallery.factories import make_photo, make_style, make_user, upload
+from tests.gallery.factories import make_photo, make_style, make_stylization, make_user, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +30,7 @@ class Action:
 
 
 def _stylization(owner, status=Stylization.Status.QUEUED) -> Stylization:
-    stylization = services.stylization_create(
-        owner=owner, photo=make_photo(owner), styles=[(make_style(), 1.0)], params=StyleParams(size=64, steps=3)
-    )
-    Stylization.objects.filter(pk=stylization.pk).update(status=status)
-    return stylization
+    return make_stylization(owner, status=status)
 
 
 def _status_is(stylization, status) -> Callable[[], bool]:

@@ -28,13 +28,6 @@ def _file(case) -> SimpleUploadedFile:
     return SimpleUploadedFile(case.name, case.data, content_type=case.content_type)
 
 
-@pytest.fixture
-def user_client(client):
-    client.user = make_user()
-    client.force_login(client.user)
-    return client
-
-
 def _create_form(**files) -> dict:
     return {"styles": [str(make_style().pk)], "size": "256", "preset": "draft", "style_strength": "1", **files}
 

@@ -51,13 +51,6 @@ def uploads_to_disk(settings, tmp_path) -> Path:
     return Path(settings.FILE_UPLOAD_TEMP_DIR)
 
 
-@pytest.fixture
-def user_client(client):
-    client.user = make_user()
-    client.force_login(client.user)
-    return client
-
-
 def _nothing_written(media_root_files, spool: Path, settings) -> None:
     assert not Photo.objects.exists() and not Stylization.objects.exists()
     assert media_root_files() == []

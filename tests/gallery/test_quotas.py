@@ -11,9 +11,8 @@ from django.urls import reverse
 from gallery import errors, images, quotas, services
 from gallery.models import Photo, Style, Stylization
 from stylizer.engine import StyleParams
-from tests.gallery.factories import image_bytes, make_photo, make_style, upload
+from tests.gallery.factories import image_bytes, make_photo, make_style, make_stylization, upload
 
-TINY = StyleParams(size=64, steps=3)
 CREATE_URL = "/api/v1/stylizations/"
 
 
@@ -29,10 +28,7 @@ def _form(*styles: Style, **fields) -> dict:
     return form | {"seed": "0"} | fields
 
 
-def _create(member, photo=None, params=TINY, styles=None) -> Stylization:
-    return services.stylization_create(
-        owner=member, photo=photo or make_photo(member), styles=styles or [(make_style(), 1.0)], params=params
-    )
+_create = make_stylization
 
 
 def _message(response) -> str:

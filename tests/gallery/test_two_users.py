@@ -27,8 +27,8 @@ from django.utils.regex_helper import normalize
 from rest_framework.test import APIClient
 
 from gallery.models import Photo, Style, Stylization, StylizationStyle
-from tests.gallery.api.conftest import make_stylization, token_client
-from tests.gallery.factories import make_photo, make_style, make_user
+from tests.gallery.api.conftest import token_client
+from tests.gallery.factories import make_photo, make_style, make_stylization, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

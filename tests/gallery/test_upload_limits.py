@@ -30,13 +30,6 @@ def _small_limits(settings):
     settings.REQUEST_MAX_BYTES = REQUEST_LIMIT
 
 
-@pytest.fixture
-def user_client(client):
-    client.user = make_user()
-    client.force_login(client.user)
-    return client
-
-
 def _bytes(size: int) -> bytes:
     return os.urandom(size)
 

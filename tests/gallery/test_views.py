@@ -11,14 +11,14 @@ from django.db import transaction
 from django.urls import reverse
 from PIL import Image
 
-from gallery import errors, services
+from gallery import errors
 from gallery.models import Photo, Style, Stylization
-from stylizer.engine import StyleParams
 from tests.gallery.factories import (
     image_bytes,
     make_finished_stylization,
     make_photo,
     make_style,
+    make_stylization,
     make_user,
     upload,
 )
@@ -27,18 +27,7 @@ from tests.gallery.responses import assert_served_as_an_image_only
 PASSWORD = "s3cret-pass-123"
 
 
-@pytest.fixture
-def user_client(client):
-    user = make_user(password=PASSWORD)
-    client.force_login(user)
-    client.user = user
-    return client
-
-
-def _stylization(owner) -> Stylization:
-    return services.stylization_create(
-        owner=owner, photo=make_photo(owner), styles=[(make_style(), 1.0)], params=StyleParams(size=64, steps=3)
-    )
+_stylization = make_stylization
 
 
 # Accounts ----------------------------------------------------------------------------

@@ -7,12 +7,10 @@ from collections.abc import Callable
 
 from rq.job import Job
 
-from gallery import services
 from gallery.models import Stylization
 from stylizer.engine import StyleParams
-from tests.gallery.factories import make_photo, make_style, make_user
+from tests.gallery.factories import TINY, make_photo, make_stylization, make_user
 
-TINY = StyleParams(size=64, steps=3)
 # Long enough to still be running when the test acts on it; never run to the end.
 LONG = StyleParams(size=64, steps=5000)
 JOB_WAIT = 90
@@ -20,9 +18,7 @@ JOB_WAIT = 90
 
 def create(params: StyleParams = TINY, user=None) -> Stylization:
     user = user or make_user()
-    return services.stylization_create(
-        owner=user, photo=make_photo(user, size=(80, 60)), styles=[(make_style(), 1.0)], params=params
-    )
+    return make_stylization(user, photo=make_photo(user, size=(80, 60)), params=params)
 
 
 def wait_for(stylization: Stylization, done: Callable[[Stylization], bool], timeout: float = JOB_WAIT) -> Stylization:

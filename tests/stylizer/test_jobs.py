@@ -7,8 +7,8 @@ from PIL import Image
 
 from gallery import errors, selectors, services
 from gallery.models import Stylization
-from tests.gallery.factories import make_photo, make_style, make_user
-from tests.stylizer.jobs import LONG, TINY, create, finished, running_with_progress, shorten, wait_for
+from tests.gallery.factories import make_photo, make_stylization, make_user
+from tests.stylizer.jobs import LONG, create, finished, running_with_progress, shorten, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.worker]
 
@@ -43,7 +43,7 @@ def test_a_failing_job_records_a_message_for_the_user_and_the_traceback(rq_worke
     photo = make_photo(user)
     with open(photo.image.path, "wb") as damaged:
         damaged.write(b"this is no longer an image")
-    stylization = services.stylization_create(owner=user, photo=photo, styles=[(make_style(), 1.0)], params=TINY)
+    stylization = make_stylization(user, photo=photo)
     stylization = wait_for(stylization, finished)
     assert stylization.status == Stylization.Status.FAILED
     assert stylization.error_message.startswith(photo.image.name.rsplit("/", 1)[-1])

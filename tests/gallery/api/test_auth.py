@@ -8,8 +8,8 @@ from rest_framework.test import APIClient
 
 from gallery import services
 from gallery.models import Photo, Stylization
-from tests.gallery.api.conftest import make_stylization, token_client
-from tests.gallery.factories import make_photo, make_user, upload
+from tests.gallery.api.conftest import token_client
+from tests.gallery.factories import make_photo, make_stylization, make_user, upload
 
 pytestmark = pytest.mark.django_db
 

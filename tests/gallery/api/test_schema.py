@@ -15,8 +15,7 @@ from schemathesis.specs.openapi.checks import (
 from gallery import services
 from gallery.models import Stylization
 from nstsite.wsgi import application
-from tests.gallery.api.conftest import make_stylization
-from tests.gallery.factories import make_photo, make_style, make_user
+from tests.gallery.factories import make_photo, make_style, make_stylization, make_user
 
 SCHEMA_URL = "/api/schema/"
 # No server errors, and every status code, content type and body as the schema says.

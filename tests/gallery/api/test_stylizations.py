@@ -5,8 +5,7 @@ from rq.job import Job
 
 from gallery import errors, services
 from gallery.models import Stylization
-from tests.gallery.api.conftest import make_stylization
-from tests.gallery.factories import make_photo, make_style
+from tests.gallery.factories import make_photo, make_style, make_stylization
 
 URL = "/api/v1/stylizations/"
 Status = Stylization.Status
