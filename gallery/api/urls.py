@@ -8,7 +8,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from gallery.api import views
+from gallery.api import accounts, views
 
 app_name = "api"
 
@@ -18,8 +18,8 @@ router.register("photos", views.PhotoViewSet, basename="photo")
 router.register("stylizations", views.StylizationViewSet, basename="stylization")
 
 v1 = [
-    path("auth/token/", views.TokenView.as_view(), name="token"),
-    path("me/", views.MeView.as_view(), name="me"),
+    path("auth/token/", accounts.TokenView.as_view(), name="token"),
+    path("me/", accounts.MeView.as_view(), name="me"),
     *router.urls,
 ]
 
