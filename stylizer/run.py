@@ -130,8 +130,9 @@ def stylization_run(*, stylization_id: str, attempt: int, device: str | None = N
 
 def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict[str, Any]:
     """Run the engine; return the row's final fields (never raises for a job failure)."""
+    # What the worker chooses comes from its settings, explicitly (never through os.environ).
     params = StyleParams.from_json(stylization.params, device=device).replace(
-        preview_every=settings.STYLIZER_PREVIEW_EVERY
+        preview_every=settings.STYLIZER_PREVIEW_EVERY, weights=settings.STYLIZER_TORCHVISION_WEIGHTS
     )
     cap = settings.STYLIZER_MAX_STEPS
     if cap and sum(stage.steps for stage in params.stages()) > cap:

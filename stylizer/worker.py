@@ -55,7 +55,6 @@ from rq.executions import Execution
 from rq.worker import Worker
 
 from stylizer.engine import warm_up
-from stylizer.engine.devices import WEIGHTS_ENV
 from stylizer.process import JOB_DONE, EngineProcess, die_with, require_cuda
 from stylizer.reconcile import stylization_reconcile
 from stylizer.run import STOP_SIGNAL
@@ -81,14 +80,11 @@ class StylizerWorker(Worker):
 
     def work(self, *args, **kwargs) -> bool:
         device = settings.STYLIZER_DEVICE  # one of the engine's DEVICES: the settings check it
-        if settings.STYLIZER_TORCHVISION_WEIGHTS:
-            # The engine reads its weights path from the environment, for warm-up and for every job.
-            os.environ[WEIGHTS_ENV] = settings.STYLIZER_TORCHVISION_WEIGHTS
         if device == "cuda":
             require_cuda()
         started = time.monotonic()
         torch.set_num_threads(1)  # no OpenMP thread pool in a process that forks (see above)
-        warm_up("cpu")
+        warm_up("cpu", weights=settings.STYLIZER_TORCHVISION_WEIGHTS)
         log.info("VGG-19 loaded in %.1f s; jobs run on %s", time.monotonic() - started, device)
         self._start_engine()  # before RQ starts its threads: the first fork is from a single thread
         return super().work(*args, **kwargs)
@@ -204,7 +200,7 @@ class StylizerWorker(Worker):
             torch.set_num_threads(self._engine_threads)
             try:
                 # On a GPU: the context, the weights and cuDNN, before any job.
-                warm_up(settings.STYLIZER_DEVICE, exercise=True)
+                warm_up(settings.STYLIZER_DEVICE, exercise=True, weights=settings.STYLIZER_TORCHVISION_WEIGHTS)
             except Exception:  # the job will say what is wrong, as a message for its user
                 log.exception("engine warm-up failed")
             with contextlib.suppress(EOFError):

@@ -51,7 +51,7 @@ class StyleResult:
 ProgressCallback = Callable[[Progress], None]
 
 
-def warm_up(device: str = "auto", *, exercise: bool = False) -> None:
+def warm_up(device: str = "auto", *, exercise: bool = False, weights: str = "") -> None:
     """Load VGG-19 for the default objective now, so the first job does not pay for it.
 
     With `exercise`, also run one tiny stylization, which starts what the first real one
@@ -59,7 +59,7 @@ def warm_up(device: str = "auto", *, exercise: bool = False) -> None:
     second on an H100; bench/job_overhead.py). Only in a process that may use threads
     and, on a GPU, CUDA: a process that forks must not (stylizer/worker.py).
     """
-    params = StyleParams(device=device)
+    params = StyleParams(device=device, weights=weights)
     _network(params, *devices.resolve(params.device, params.precision))
     if exercise:
         blank = Image.new("RGB", (32, 32), (128, 128, 128))
@@ -67,9 +67,9 @@ def warm_up(device: str = "auto", *, exercise: bool = False) -> None:
 
 
 def _network(params: StyleParams, device: torch.device, dtype: torch.dtype):
-    """The extractor for the layers this objective uses (weights from STYLIZER_VGG_WEIGHTS or Caffe)."""
+    """The extractor for the layers this objective uses (params.weights, else STYLIZER_VGG_WEIGHTS or Caffe)."""
     names = tuple(dict.fromkeys(name for name, _ in params.content_layers + params.style_layers))
-    return extractor(names, devices.default_weights(), device, dtype)
+    return extractor(names, params.weights or devices.default_weights(), device, dtype)
 
 
 class _Objective(torch.nn.Module):

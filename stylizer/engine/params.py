@@ -148,6 +148,10 @@ class StyleParams:
     seed: int | None = None
     device: Device = "auto"
     precision: Precision = "auto"
+    # The VGG-19 weights: a torchvision state dict's path, or "" for the Caffe weights (or
+    # the file STYLIZER_VGG_WEIGHTS names, for the CLI). Like the device, the worker's to
+    # choose (settings.STYLIZER_TORCHVISION_WEIGHTS), never stored with a job.
+    weights: str = ""
     content_layers: tuple[tuple[str, float], ...] = DEFAULT_CONTENT_LAYERS
     style_layers: tuple[tuple[str, float], ...] = DEFAULT_STYLE_LAYERS
     multiscale: bool = True
@@ -162,8 +166,9 @@ class StyleParams:
         return plan(self.size, self.preset, self.steps, self.multiscale)
 
     def to_json(self) -> dict[str, Any]:
-        """The stored form (a job's parameters): every field but the device, which is the
-        worker's to choose; tuples become lists, as JSON (and the database) gives them back."""
+        """The stored form (a job's parameters): every field but the device and the weights,
+        which are the worker's to choose; tuples become lists, as JSON (and the database) gives
+        them back."""
         data = dataclasses.asdict(self)
         for name in _STORED_EXCLUDED:
             data.pop(name)
@@ -176,7 +181,7 @@ class StyleParams:
         return cls(**{key: _as_tuples(value) for key, value in data.items() if key in known}, device=device)
 
 
-_STORED_EXCLUDED = ("device",)
+_STORED_EXCLUDED = ("device", "weights")
 
 
 def _as_lists(value: Any) -> Any:

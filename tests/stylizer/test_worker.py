@@ -1,12 +1,16 @@
 """stylizer.worker: the worker refuses a device it cannot use before taking any job (the settings refuse
 an unknown device name: tests/nstsite/test_settings.py)."""
 
+import os
+
 import django_rq
 import pytest
 import torch
 from django.core.exceptions import ImproperlyConfigured
 
+from stylizer.engine import ImageError
 from stylizer.worker import StylizerWorker
+from tests.gallery.factories import make_stylization
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a GPU")
@@ -22,15 +26,15 @@ def test_settings_choose_the_stylizer_worker():
     assert django_rq.workers.get_worker_class() is StylizerWorker
 
 
-@pytest.mark.django_db
-def test_torchvision_weights_setting_reaches_the_engine(settings, monkeypatch, tmp_path):
-    """The engine reads the weights path from its environment variable; the worker sets it before warming up."""
+@pytest.mark.django_db(transaction=True)
+def test_torchvision_weights_setting_reaches_the_engine(settings, monkeypatch, tmp_path, idle_queue):
+    """The worker hands the weights path to the engine explicitly, for warm-up and for every
+    job (never through the environment)."""
+    from stylizer import run as run_module
     from stylizer import worker as worker_module
-    from stylizer.engine.devices import WEIGHTS_ENV, default_weights
 
     seen = []
-    monkeypatch.setattr(worker_module, "warm_up", lambda device: seen.append((device, default_weights())))
-    monkeypatch.setenv(WEIGHTS_ENV, "")  # so that the test's end restores the environment
+    monkeypatch.setattr(worker_module, "warm_up", lambda device, weights: seen.append((device, weights)))
     settings.STYLIZER_DEVICE = "cpu"
     settings.STYLIZER_TORCHVISION_WEIGHTS = str(tmp_path / "vgg19.pth")
     monkeypatch.setattr(worker_module.torch, "set_num_threads", lambda threads: None)  # keep this process's
@@ -39,3 +43,15 @@ def test_torchvision_weights_setting_reaches_the_engine(settings, monkeypatch, t
     monkeypatch.setattr(worker_module.Worker, "work", lambda self, *args, **kwargs: True)
     StylizerWorker([queue], connection=queue.connection).work(burst=True)
     assert seen == [("cpu", str(tmp_path / "vgg19.pth"))]
+    assert "STYLIZER_VGG_WEIGHTS" not in os.environ
+
+    painted = []
+
+    def engine(content, styles, params, **kwargs):
+        painted.append(params)
+        raise ImageError("stop here")
+
+    monkeypatch.setattr(run_module, "stylize", engine)
+    stylization = make_stylization()
+    run_module.stylization_run(stylization_id=str(stylization.pk), attempt=stylization.attempt, device="cpu")
+    assert [params.weights for params in painted] == [str(tmp_path / "vgg19.pth")]
