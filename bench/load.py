@@ -413,7 +413,7 @@ async def _load(args: argparse.Namespace, stack: LoadStack) -> Run:
     run_id = secrets.token_hex(4)
     connections = [Connection(stack.port, token) for token, _, _ in stack.users]
     # Not measured: every client opens its connection, and every gunicorn worker loads the
-    # URLconf (and with it torch, which gallery.services imports) before the clock runs.
+    # URLconf (every view, form, serializer and service) before the clock runs.
     await asyncio.gather(*(connection.request("GET", "/api/v1/me/") for connection in connections))
     print(f"{args.clients} clients for {args.duration:g} s ...", flush=True)
     started = time.monotonic()
