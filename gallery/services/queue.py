@@ -42,9 +42,10 @@ def get_queue():
     return django_rq.get_queue(settings.RQ_QUEUE, commit_mode="auto")
 
 
-def enqueue(stylization: Stylization) -> None:
-    """Put the row's job on the queue; if Redis is down, fail the row (retryable) and raise."""
-    params = StyleParams.from_json(stylization.params)
+def enqueue(stylization: Stylization, params: StyleParams | None = None) -> None:
+    """Put the row's job on the queue; if Redis is down, fail the row (retryable) and raise.
+    `params`: the row's, when the caller has them already (else read from the row)."""
+    params = params or StyleParams.from_json(stylization.params)
     try:
         get_queue().enqueue_call(
             JOB_FUNCTION,

@@ -72,7 +72,7 @@ def stylization_create(
                 StylizationStyle(stylization=stylization, style=style, weight=weight, position=index)
                 for index, (style, weight) in enumerate(styles)
             )
-            transaction.on_commit(lambda: queue.enqueue(stylization))
+            transaction.on_commit(lambda: queue.enqueue(stylization, params))
     except IntegrityError:
         # A twin request committed the same key between our check and our insert.
         if replay := _replay(owner, idempotency_key, request):
