@@ -246,3 +246,7 @@ class UserAdmin(auth_admin.UserAdmin):
     """Django's, except that a password set by staff revokes the user's API token too."""
 
     change_password_form = AdminPasswordChangeForm
+
+
+# Registered in their own module: the share links' admin (the public gallery's moderation).
+from gallery import admin_share  # noqa: E402, F401

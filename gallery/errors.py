@@ -87,6 +87,7 @@ IDEMPOTENCY_KEY_REUSED = (
 )
 CANNOT_CANCEL = "Only a queued or running stylization can be cancelled."
 CANNOT_RETRY = "Only a failed or cancelled stylization can be retried."
+CANNOT_SHARE = "Only a finished result can be shared; wait until the stylization has succeeded."
 WORKER_LOST = "The worker stopped while running this stylization; retry it."
 PROCESS_KILLED = (
     "The process running this stylization was killed ({cause}) before it finished; "

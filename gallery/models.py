@@ -214,3 +214,29 @@ class StylizationStyle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.style} × {self.weight:g}"
+
+
+class ShareLink(models.Model):
+    """A revocable public link to one succeeded stylization's result (`/s/<token>/`).
+
+    The token is the only credential: anyone holding it sees the result and the paintings'
+    titles, nothing else of the owner's (no photo, no ids). Revoking deletes the row, so the
+    link is a 404 from then on. At most one link per stylization: sharing again returns it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    stylization = models.OneToOneField(Stylization, on_delete=models.CASCADE, related_name="share_link")
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    public = models.BooleanField(default=False, help_text="The owner lists it in the public gallery (/explore/).")
+    hidden = models.BooleanField(default=False, help_text="Staff: keep it out of the public gallery.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Share of {self.stylization}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:share_page", args=[self.token])

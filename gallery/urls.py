@@ -3,7 +3,7 @@ that checks ownership (the `*_image`, `*_thumbnail`, `*_preview` and `*_result` 
 
 from django.urls import path
 
-from gallery import views
+from gallery import views, views_share
 
 app_name = "gallery"
 
@@ -25,4 +25,11 @@ urlpatterns = [
     path("results/<uuid:stylization_id>/delete/", views.stylization_delete_page, name="stylization_delete"),
     path("results/<uuid:stylization_id>/preview", views.stylization_preview, name="stylization_preview"),
     path("results/<uuid:stylization_id>/result.png", views.stylization_result, name="stylization_result"),
+    # Sharing: the token routes need no account (the token is the credential).
+    path("results/<uuid:stylization_id>/share/", views_share.stylization_share, name="stylization_share"),
+    path("shares/", views_share.share_list, name="share_list"),
+    path("shares/<uuid:share_id>/revoke/", views_share.share_revoke, name="share_revoke"),
+    path("s/<str:token>/", views_share.share_page, name="share_page"),
+    path("s/<str:token>/result.png", views_share.share_result, name="share_result"),
+    path("explore/", views_share.explore, name="explore"),
 ]

@@ -95,6 +95,7 @@
     setHidden($('[data-action="cancel"]'), !state.can_cancel);
     setHidden($('[data-action="retry"]'), !state.can_retry);
     setHidden($('[data-action="download"]'), !state.result_url);
+    setHidden($("[data-share-panel]"), !state.result_url);
 
     const error = $("[data-error]");
     setHidden(error, !state.error_message);

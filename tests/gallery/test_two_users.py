@@ -26,7 +26,8 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils.regex_helper import normalize
 from rest_framework.test import APIClient
 
-from gallery.models import Photo, Style, Stylization, StylizationStyle
+from gallery import sharing
+from gallery.models import Photo, ShareLink, Style, Stylization, StylizationStyle
 from tests.gallery.api.conftest import token_client
 from tests.gallery.factories import make_photo, make_style, make_stylization, make_user
 
@@ -38,11 +39,13 @@ OUR_404_PAGE = "belongs to someone else"
 
 # Which of Alice's objects fills an id: page routes by converter name, API routes by the
 # router's basename (`api:<basename>-<action>`, always with `id`).
-PAGE_ID_KINDS = {"photo_id": "photo", "style_id": "style", "stylization_id": "stylization"}
-API_ID_KINDS = {"photo": "photo", "style": "style", "stylization": "stylization"}
+PAGE_ID_KINDS = {"photo_id": "photo", "style_id": "style", "stylization_id": "stylization", "share_id": "share"}
+API_ID_KINDS = {"photo": "photo", "style": "style", "stylization": "stylization", "share": "share"}
 # Routes whose parameters are a credential, not an object id: whoever holds a password-reset
 # link may use it. tests/gallery/test_accounts.py proves a wrong or used link changes nothing.
-CREDENTIAL_ROUTES = {"password_reset_confirm"}
+# A share link's token shows its one result to anyone holding it, by design;
+# tests/gallery/test_sharing.py proves it gives no other rights and that a revoked one is 404.
+CREDENTIAL_ROUTES = {"password_reset_confirm", "share_page", "share_result", "shared-detail", "shared-result"}
 
 
 # The resolver, walked ----------------------------------------------------------------
@@ -114,20 +117,29 @@ class Alice:
     photo: Photo
     style: Style  # private to her
     stylizations: dict[str, Stylization]  # succeeded (result + preview), queued (cancellable), failed (retryable)
+    share: ShareLink  # of the succeeded one, not in the public gallery: its token is hers to give
 
     def objects(self, kind: str) -> list:
-        return {"photo": [self.photo], "style": [self.style], "stylization": list(self.stylizations.values())}[kind]
+        return {
+            "photo": [self.photo],
+            "style": [self.style],
+            "stylization": list(self.stylizations.values()),
+            "share": [self.share],
+        }[kind]
 
     def rows(self) -> list:
-        return [*(row for model in (Photo, Style, Stylization) for row in model.objects.filter(owner=self.user))]
+        return [*(row for model in OWNED_MODELS for row in model.objects.filter(owner=self.user))]
 
     def stored_files(self) -> list[str]:
         return [file.name for row in self.rows() for file in _files(row) if file]
 
     def secrets(self) -> set[str]:
         """Strings that must never reach anyone else: her ids, stored file names and private titles."""
-        found = {str(row.pk) for row in self.rows()} | {self.style.title}
+        found = {str(row.pk) for row in self.rows()} | {self.style.title, self.share.token}
         return found | {Path(name).stem for name in self.stored_files()}
+
+
+OWNED_MODELS = (Photo, Style, Stylization, ShareLink)
 
 
 def _files(row) -> list:
@@ -147,7 +159,7 @@ def _digest(file) -> str | None:
 def _state(user, queue) -> dict:
     """Every column of the user's rows, the bytes of their files, and the queue's jobs."""
     state: dict = {"queue": sorted(queue.get_job_ids())}
-    for model in (Photo, Style, Stylization):
+    for model in OWNED_MODELS:
         for row in model.objects.filter(owner=user):
             columns = {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
             state[model.__name__, row.pk] = (columns, [_digest(file) for file in _files(row)])
@@ -167,7 +179,8 @@ def alice(idle_queue) -> Alice:
     }
     assert stylizations["succeeded"].result and stylizations["succeeded"].preview
     style = make_style("alice-private-painting", owner=user)
-    return Alice(user, stylizations["succeeded"].photo, style, stylizations)
+    share = sharing.share_create(stylization=stylizations["succeeded"])
+    return Alice(user, stylizations["succeeded"].photo, style, stylizations, share)
 
 
 @pytest.fixture
@@ -305,6 +318,7 @@ ADMIN_OBJECT_IDS = {
     "gallery/photo": lambda alice: alice.photo.pk,
     "gallery/style": lambda alice: alice.style.pk,
     "gallery/stylization": lambda alice: alice.stylizations["succeeded"].pk,
+    "gallery/sharelink": lambda alice: alice.share.pk,
     "auth/user": lambda alice: alice.user.pk,
     "authtoken/tokenproxy": lambda alice: alice.user.pk,
     "auth/group": lambda alice: 1,

@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from gallery import services
+from gallery import services, sharing
 from gallery.models import Stylization
 from nstsite.wsgi import application
 from tests.gallery.factories import make_photo, make_style, make_stylization, make_user
@@ -38,6 +38,11 @@ def test_schema_documents_every_api_route(anon):
         "/api/v1/stylizations/{id}/cancel/",
         "/api/v1/stylizations/{id}/retry/",
         "/api/v1/stylizations/{id}/result/",
+        "/api/v1/shares/",
+        "/api/v1/shares/{id}/",
+        "/api/v1/shared/{token}/",
+        "/api/v1/shared/{token}/result/",
+        "/api/v1/explore/",
     } <= set(paths)
     for path, operations in paths.items():
         for method, operation in operations.items():
@@ -92,11 +97,15 @@ def real_id(fuzz_user):
         "styles": make_style().pk,
         "stylizations": done.pk,
         "actions": make_stylization(fuzz_user).pk,
+        "shares": sharing.share_create(stylization=done).pk,
     }
     fresh = {
         "photos": lambda: make_photo(fuzz_user).pk,
         "styles": lambda: make_style().pk,
         "stylizations": lambda: make_stylization(fuzz_user).pk,
+        "shares": lambda: (
+            sharing.share_create(stylization=make_stylization(fuzz_user, status=Stylization.Status.SUCCEEDED)).pk
+        ),
     }
 
     def for_operation(case) -> str:
