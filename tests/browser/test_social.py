@@ -1,0 +1,127 @@
+"""The social side in headless Chromium: the before/after slider and zoom, sharing a result
+and opening the link signed out, the public gallery, revoking; screenshots in artifacts/browser/."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from gallery import images as gallery_images
+from gallery import services
+from gallery.models import Stylization
+from stylizer.engine import StyleParams
+from tests import images
+from tests.browser.conftest import csp_violations, wait_until
+from tests.gallery.factories import make_user, upload
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "Water-Lilies-1899"
+SIZE = (320, 240)
+
+
+def _photo_and_painting(owner):
+    data = gallery_images.jpeg(images.scene(SIZE), name="harbour.jpg").read()
+    photo = services.photo_create(owner=owner, file=upload("Harbour at dawn.jpg", data))
+    painting = gallery_images.jpeg(images.painting(images.PAINTINGS[0], (240, 190)), name="p.jpg").read()
+    style = services.style_create(
+        title="The Starry Night", artist="Vincent van Gogh", year="1889", file=upload("starry.jpg", painting)
+    )
+    return photo, style
+
+
+def finished(owner) -> Stylization:
+    """A succeeded stylization whose result looks like one (the scene, washed with the painting)."""
+    photo, style = _photo_and_painting(owner)
+    stylization = services.stylization_create(
+        owner=owner, photo=photo, styles=[(style, 1.0)], params=StyleParams(size=SIZE[0], steps=3)
+    )
+    scene = images.scene(SIZE)
+    result = Image.blend(scene, images.painting(images.PAINTINGS[0], SIZE), 0.55)
+    stylization.result.save("result.png", gallery_images.png(result, name="result.png"), save=False)
+    stylization.preview.save("preview.jpg", gallery_images.jpeg(result, name="preview.jpg"), save=False)
+    stylization.status = Stylization.Status.SUCCEEDED
+    stylization.step = stylization.total_steps = 3
+    stylization.save()
+    return stylization
+
+
+def log_in(browser, live_server, username: str, next_url: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(20_000)
+    page.goto(f"{live_server.url}{reverse('login')}?next={next_url}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    return page
+
+
+def test_before_after_slider_and_full_size_zoom(browser, live_server, shots):
+    stylization = finished(make_user("cassatt", password=PASSWORD))
+    page = log_in(browser, live_server, "cassatt", stylization.get_absolute_url())
+    refused = csp_violations(page)
+    page.reload()
+    panel = page.locator("[data-before-after-panel]")
+    panel.wait_for(state="visible")
+    wait_until(page, "document.querySelector('[data-after]').naturalWidth > 0")
+    wait_until(page, "document.querySelector('[data-before]').naturalWidth > 0")
+
+    clip = "getComputedStyle(document.querySelector('[data-after]')).clipPath"
+    assert page.evaluate(clip) == "inset(0px 0px 0px 50%)"
+    page.locator("[data-split]").fill("20")
+    assert page.evaluate(clip) == "inset(0px 0px 0px 20%)"
+    # Dragging on the picture moves the split too: a press at three quarters of its width.
+    box = page.locator("[data-before-after]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] / 2)
+    assert page.locator("[data-split]").input_value() == "75"
+    page.screenshot(path=shots / "social-01-before-after.png", full_page=True)
+
+    page.get_by_role("button", name="Full size").click()
+    width = "document.querySelector('[data-before-after]').getBoundingClientRect().width"
+    assert page.evaluate(width) == SIZE[0]  # one result pixel per CSS pixel
+    page.screenshot(path=shots / "social-02-full-size.png", full_page=True)
+    page.get_by_role("button", name="Fit to page").click()
+    assert page.evaluate(width) > SIZE[0]
+
+    with page.expect_download() as download:
+        page.locator('[data-action="download"]').click()
+    assert download.value.suggested_filename == "harbour-at-dawn--the-starry-night.png"
+    assert refused == []
+
+
+def test_share_open_signed_out_find_in_explore_and_revoke(browser, live_server, shots):
+    stylization = finished(make_user("morisot", password=PASSWORD))
+    page = log_in(browser, live_server, "morisot", stylization.get_absolute_url())
+    refused = csp_violations(page)
+    page.locator("[data-share-panel]").get_by_label("Show it in the public gallery").check()
+    page.get_by_role("button", name="Make a share link").click()
+    page.get_by_text("listed in the public gallery").wait_for()
+    link = page.locator("[data-share-url]").input_value()
+    assert link.startswith(f"{live_server.url}/s/")
+    page.screenshot(path=shots / "social-03-shared.png", full_page=True)
+
+    visitor = browser.new_page(viewport={"width": 1200, "height": 800})  # no session: signed out
+    refused += csp_violations(visitor)
+    visitor.goto(link)
+    wait_until(visitor, "document.querySelector('[data-shared-image]').naturalWidth > 0")
+    assert "The Starry Night" in visitor.locator("h1").inner_text()
+    assert "Vincent van Gogh" in visitor.locator(".page-header").inner_text()
+    image = visitor.locator('meta[property="og:image"]').get_attribute("content")
+    assert image.startswith(live_server.url) and visitor.request.get(image).status == 200
+    visitor.screenshot(path=shots / "social-04-share-page-signed-out.png", full_page=True)
+
+    visitor.goto(live_server.url + reverse("gallery:explore"))
+    card = visitor.locator("[data-explore-item]")
+    assert card.count() == 1
+    wait_until(visitor, "document.querySelector('[data-explore-item] img').naturalWidth > 0")
+    visitor.screenshot(path=shots / "social-05-explore.png", full_page=True)
+
+    page.get_by_role("button", name="Revoke the link").click()
+    page.get_by_text("Link revoked").wait_for()
+    assert visitor.goto(link).status == 404
+    assert visitor.request.get(image).status == 404
+    visitor.goto(live_server.url + reverse("gallery:explore"))
+    assert visitor.locator("[data-explore-item]").count() == 0
+    assert refused == []
