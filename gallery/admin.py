@@ -248,5 +248,5 @@ class UserAdmin(auth_admin.UserAdmin):
     change_password_form = AdminPasswordChangeForm
 
 
-# Registered in their own module: the share links' admin (the public gallery's moderation).
-from gallery import admin_share  # noqa: E402, F401
+# Registered in their own module: share links (the public gallery's moderation) and examples.
+from gallery import admin_social  # noqa: E402, F401

@@ -37,6 +37,10 @@ def result_path(instance: models.Model, filename: str) -> str:
     return _image_path("results", instance, filename)
 
 
+def example_path(instance: models.Model, filename: str) -> str:
+    return _image_path("examples", instance, filename)
+
+
 class Photo(models.Model):
     """A content image a user uploaded, re-encoded without metadata."""
 
@@ -240,3 +244,24 @@ class ShareLink(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:share_page", args=[self.token])
+
+
+class Example(models.Model):
+    """A before/after pair on the landing page: the starter photo painted by the engine in a
+    curated style, made at install (`manage.py make_examples`), public like the catalogue."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    style = models.OneToOneField(Style, on_delete=models.CASCADE, related_name="example")
+    photo = models.ImageField(upload_to=example_path, width_field="width", height_field="height")
+    result = models.ImageField(upload_to=example_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    run_seconds = models.FloatField(help_text="Engine wall time, as measured when it was made.")
+    params = models.JSONField(help_text="The engine's StyleParams it was made with (size, steps, seed).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["style__position", "style__title"]
+
+    def __str__(self) -> str:
+        return f"Example in {self.style}"

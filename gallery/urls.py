@@ -3,7 +3,7 @@ that checks ownership (the `*_image`, `*_thumbnail`, `*_preview` and `*_result` 
 
 from django.urls import path
 
-from gallery import views, views_share
+from gallery import views, views_landing, views_share
 
 app_name = "gallery"
 
@@ -32,4 +32,7 @@ urlpatterns = [
     path("s/<str:token>/", views_share.share_page, name="share_page"),
     path("s/<str:token>/result.png", views_share.share_result, name="share_result"),
     path("explore/", views_share.explore, name="explore"),
+    # The landing page's before/after examples (manage.py make_examples), public like the catalogue.
+    path("examples/<uuid:example_id>/before.jpg", views_landing.example_before, name="example_before"),
+    path("examples/<uuid:example_id>/after.jpg", views_landing.example_after, name="example_after"),
 ]

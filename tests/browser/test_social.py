@@ -1,15 +1,19 @@
 """The social side in headless Chromium: the before/after slider and zoom, sharing a result
-and opening the link signed out, the public gallery, revoking; screenshots in artifacts/browser/."""
+and opening the link signed out, the public gallery, revoking, the landing page's examples;
+screenshots in artifacts/browser/."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
 from gallery import images as gallery_images
 from gallery import services
-from gallery.models import Stylization
+from gallery.models import Style, Stylization
 from stylizer.engine import StyleParams
 from tests import images
 from tests.browser.conftest import csp_violations, wait_until
@@ -124,4 +128,25 @@ def test_share_open_signed_out_find_in_explore_and_revoke(browser, live_server, 
     assert visitor.request.get(image).status == 404
     visitor.goto(live_server.url + reverse("gallery:explore"))
     assert visitor.locator("[data-explore-item]").count() == 0
+    assert refused == []
+
+
+def test_the_landing_page_shows_the_engines_examples_to_a_visitor(browser, live_server, shots):
+    # The starter styles as the migration makes them (an earlier transactional test may have emptied the table).
+    Style.objects.all().delete()
+    for title in images.PAINTINGS:
+        drawn = gallery_images.jpeg(images.painting(title, (256, 256)), name="p.jpg").read()
+        services.style_create(title=title, artist="nstsite (procedural)", year="2026", file=upload("p.jpg", drawn))
+    call_command("make_examples", "--size", "96", "--steps", "8", "--limit", "2", stdout=io.StringIO())
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    refused = csp_violations(page)
+    page.goto(live_server.url + "/")
+    pairs = page.locator("[data-example]")
+    assert pairs.count() == 3  # the hero's and one card per style
+    wait_until(page, "[...document.querySelectorAll('[data-example] img')].every((img) => img.naturalWidth > 0)")
+    hero = pairs.first.locator("[data-split]")
+    hero.fill("30")
+    clip = "getComputedStyle(document.querySelector('[data-example] [data-after]')).clipPath"
+    assert page.evaluate(clip) == "inset(0px 0px 0px 30%)"
+    page.screenshot(path=shots / "social-06-landing.png", full_page=True)
     assert refused == []

@@ -74,7 +74,7 @@ def test_the_result_page_shows_the_photo_and_the_result_for_the_slider():
     page.force_login(owner)
     text = page.get(stylization.get_absolute_url()).content.decode()
     assert f'src="{reverse("gallery:photo_image", args=[stylization.photo_id])}"' in text
-    assert "data-before-after-panel" in text and "data-before-after-panel hidden" not in text
+    assert "data-before-after-section" in text and "data-before-after-section hidden" not in text
     assert "gallery/compare.js" in text
     # A job still running has no pair to compare yet.
     running = services.stylization_create(
@@ -83,4 +83,4 @@ def test_the_result_page_shows_the_photo_and_the_result_for_the_slider():
         styles=[(make_style(), 1.0)],
         params=StyleParams(size=64, steps=3),
     )
-    assert "data-before-after-panel hidden" in page.get(running.get_absolute_url()).content.decode()
+    assert "data-before-after-section hidden" in page.get(running.get_absolute_url()).content.decode()

@@ -46,6 +46,9 @@ API_ID_KINDS = {"photo": "photo", "style": "style", "stylization": "stylization"
 # A share link's token shows its one result to anyone holding it, by design;
 # tests/gallery/test_sharing.py proves it gives no other rights and that a revoked one is 404.
 CREDENTIAL_ROUTES = {"password_reset_confirm", "share_page", "share_result", "shared-detail", "shared-result"}
+# Routes whose id names something public, the same for everyone: the landing page's examples
+# (tests/gallery/test_examples.py: only an active catalogue style's example is served).
+PUBLIC_ROUTES = {"example_before", "example_after"}
 
 
 # The resolver, walked ----------------------------------------------------------------
@@ -89,7 +92,9 @@ def _walk(patterns, namespace: str = "", chain: tuple = ()) -> Iterator[Route]:
 
 ROUTES = list(_walk(get_resolver().url_patterns))
 ADMIN_ROUTES = [route for route in ROUTES if route.namespace == "admin"]
-SITE_ROUTES = [route for route in ROUTES if route.namespace != "admin" and route.name not in CREDENTIAL_ROUTES]
+SITE_ROUTES = [
+    route for route in ROUTES if route.namespace != "admin" and route.name not in CREDENTIAL_ROUTES | PUBLIC_ROUTES
+]
 ID_ROUTES = [route for route in SITE_ROUTES if route.params]
 PLAIN_ROUTES = [route for route in SITE_ROUTES if not route.params]
 
@@ -319,6 +324,7 @@ ADMIN_OBJECT_IDS = {
     "gallery/style": lambda alice: alice.style.pk,
     "gallery/stylization": lambda alice: alice.stylizations["succeeded"].pk,
     "gallery/sharelink": lambda alice: alice.share.pk,
+    "gallery/example": lambda alice: 1,
     "auth/user": lambda alice: alice.user.pk,
     "authtoken/tokenproxy": lambda alice: alice.user.pk,
     "auth/group": lambda alice: 1,

@@ -1,7 +1,9 @@
-"""Staff tools for sharing: the public gallery's items, which staff may hide from /explore/.
+"""Staff tools for the social side: the public gallery's items, which staff may hide from
+/explore/, and the landing page's examples.
 
 Registered from gallery.admin. Hiding goes through the sharing services; the link itself
 keeps working for whoever holds it (its owner revokes it, or staff delete the row).
+Examples are made by `manage.py make_examples`; staff may only look at them or delete one.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from gallery import sharing
-from gallery.models import ShareLink
+from gallery.models import Example, ShareLink
 
 
 @admin.register(ShareLink)
@@ -65,3 +67,24 @@ class ShareLinkAdmin(admin.ModelAdmin):
     def show(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
         for share in queryset:
             sharing.share_hide(share=share, hidden=False)
+
+
+@admin.register(Example)
+class ExampleAdmin(admin.ModelAdmin):
+    list_display = ("pictures", "style", "width", "height", "run_seconds", "created_at")
+    fields = readonly_fields = ("pictures", "style", "width", "height", "run_seconds", "params", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Example | None = None) -> bool:
+        return False
+
+    @admin.display(description="Before / after")
+    def pictures(self, example: Example) -> str:
+        before = reverse("gallery:example_before", args=[example.pk])
+        after = reverse("gallery:example_after", args=[example.pk])
+        style = "height:56px;width:auto;border-radius:4px;margin-right:4px"
+        return format_html(
+            '<img src="{}" alt="" style="{}"><img src="{}" alt="" style="{}">', before, style, after, style
+        )
