@@ -87,6 +87,10 @@ IDEMPOTENCY_KEY_REUSED = (
 )
 CANNOT_CANCEL = "Only a queued or running stylization can be cancelled."
 CANNOT_RETRY = "Only a failed or cancelled stylization can be retried."
+REMIX_AS = "Remix a result as the photo or as a style."
+REMIX_SHARED_AS_PHOTO = "A result someone shared with you can be remixed as a style, not as your photo."
+REMIX_ONE_SOURCE = "Name the result to remix by one of stylization or share_token."
+REMIX_NOT_FINISHED = "Only a finished result can be remixed; wait until it has succeeded."
 CANNOT_SHARE = "Only a finished result can be shared; wait until the stylization has succeeded."
 WORKER_LOST = "The worker stopped while running this stylization; retry it."
 PROCESS_KILLED = (

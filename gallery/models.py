@@ -163,6 +163,19 @@ class Stylization(models.Model):
         "a repeated request with the same key gets this row instead of a second job.",
     )
 
+    # A remix starts from an earlier result, as its photo or as a style (gallery/remix.py).
+    remix_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="remixes",
+        help_text="The result this one started from (kept as long as that result exists).",
+    )
+    remix_as = models.CharField(
+        max_length=8, blank=True, choices=[("photo", "as the photo"), ("style", "as a style")], default=""
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -23,6 +23,7 @@ from gallery import errors, examples, responses, selectors, services
 from gallery.forms import PhotoUploadForm, SignUpForm, StylizationForm
 from gallery.models import Stylization
 from gallery.ratelimit import rate_limited
+from gallery.remix import remix_from_query, remix_origin
 
 GALLERY_PAGE_SIZE = 12
 
@@ -143,19 +144,28 @@ def stylization_create_page(request: HttpRequest) -> HttpResponse:
     photos = selectors.photo_list(fetched_by=request.user)
     styles = selectors.style_list_active()
     initial = {"photo": request.GET.get("photo"), "styles": request.GET.getlist("style")}
-    form = StylizationForm(request.POST or None, request.FILES or None, photos=photos, styles=styles, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    try:
+        remix = remix_from_query(query=request.GET, fetched_by=request.user)
+        remix_error = None
+    except ValidationError as exc:
+        remix, remix_error = None, exc
+    form = StylizationForm(
+        request.POST or None, request.FILES or None, photos=photos, styles=styles, initial=initial, remix=remix
+    )
+    if remix_error:
+        _form_error(form, remix_error)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # A remix's result takes the place of the photo or of the style upload.
+        inputs = {"photo": data["photo"], "photo_file": data["photo_file"], "style_file": data["style_file"]}
         try:
             stylization = services.stylization_create_with_uploads(
                 owner=request.user,
-                photo=data["photo"],
-                photo_file=data["photo_file"],
                 styles=form.styles_with_weights(),
-                style_file=data["style_file"],
                 style_file_weight=data["style_file_weight"] or 1.0,
                 params=form.to_params(),
                 idempotency_key=data["idempotency_key"],
+                **inputs | (remix.create_kwargs() if remix else {}),
             )
         except ValidationError as exc:
             _form_error(form, exc)
@@ -173,6 +183,7 @@ def stylization_create_page(request: HttpRequest) -> HttpResponse:
         "active_jobs": selectors.stylization_count_active(fetched_by=request.user),
         "job_limit": settings.STYLIZER_MAX_ACTIVE_JOBS,
         "max_styles": settings.STYLIZER_MAX_STYLES,
+        "remix": remix,
     }
     return render(request, "gallery/stylization_create.html", context, status=status)
 
@@ -193,7 +204,8 @@ def stylization_list_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def stylization_detail(request: HttpRequest, stylization_id) -> HttpResponse:
     stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
-    context = {"stylization": stylization, "status": _status(stylization)}
+    origin = remix_origin(stylization, fetched_by=request.user)
+    context = {"stylization": stylization, "status": _status(stylization), "remix_origin": origin}
     return render(request, "gallery/stylization_detail.html", context)
 
 

@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from gallery import errors, options, selectors
+from gallery.api.remix import RemixOriginField, RemixSerializer
 from gallery.models import Photo, Style, Stylization, StylizationStyle
 from stylizer.engine.params import OPTIONS, STYLE_WEIGHT
 
@@ -245,19 +246,33 @@ class StylizationCreateSerializer(serializers.Serializer):
     photo = _OwnedPrimaryKeyField(
         selector=selectors.photo_list,
         queryset=Photo.objects.none(),
+        required=False,
         error_messages={"does_not_exist": errors.PHOTO_NOT_AVAILABLE},
-        help_text="One of your photos (upload it first with POST /api/v1/photos/).",
+        help_text="One of your photos (upload it first with POST /api/v1/photos/); not with a remix `as: photo`.",
     )
-    styles = StyleChoiceSerializer(many=True, allow_empty=False, max_length=settings.STYLIZER_MAX_STYLES)
+    styles = StyleChoiceSerializer(
+        many=True, max_length=settings.STYLIZER_MAX_STYLES, help_text="At least one, unless a remix `as: style`."
+    )
     options = OptionsSerializer(required=False)
+    remix = RemixSerializer(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        remix_as = attrs["remix"].as_ if "remix" in attrs else None
+        if "photo" not in attrs and remix_as != "photo":
+            raise serializers.ValidationError({"photo": [serializers.Field.default_error_messages["required"]]})
+        if not attrs["styles"] and remix_as != "style":
+            raise serializers.ValidationError({"styles": [errors.NO_STYLES]})
+        return attrs
 
     def to_service_kwargs(self) -> dict[str, Any]:
-        """The validated input as `services.stylization_create` takes it."""
+        """The validated input as `services.stylization_create` takes it (with a remix,
+        `services.stylization_create_with_uploads`: its result arrives as an upload)."""
         data = self.validated_data
         return {
-            "photo": data["photo"],
+            "photo": data.get("photo"),
             "styles": [(choice["style"], choice["weight"]) for choice in data["styles"]],
             "params": options.to_params(data.get("options") or {}),
+            **(data["remix"].create_kwargs() if "remix" in data else {}),
         }
 
 
@@ -303,6 +318,7 @@ _RUNNING = {
     "result_url": None,
     "can_cancel": True,
     "can_retry": False,
+    "remix_of": None,
 }
 _SUCCEEDED = {
     **_RUNNING,
@@ -335,6 +351,7 @@ class StylizationSerializer(serializers.ModelSerializer):
     result_url = serializers.SerializerMethodField(help_text="The result PNG once succeeded; add ?download=1 to save.")
     can_cancel = serializers.BooleanField(source="is_active")
     can_retry = serializers.BooleanField(source="is_retryable")
+    remix_of = RemixOriginField()
 
     class Meta:
         model = Stylization
@@ -358,6 +375,7 @@ class StylizationSerializer(serializers.ModelSerializer):
             "result_url",
             "can_cancel",
             "can_retry",
+            "remix_of",
         ]
         read_only_fields = fields
 

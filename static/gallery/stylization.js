@@ -96,6 +96,7 @@
     setHidden($('[data-action="retry"]'), !state.can_retry);
     setHidden($('[data-action="download"]'), !state.result_url);
     setHidden($("[data-share-panel]"), !state.result_url);
+    setHidden($('[data-action="remix"]'), !state.result_url);
     setHidden($("[data-before-after-section]"), !state.result_url);
     const after = $("[data-after]");
     if (state.result_url && after.getAttribute("src") !== state.result_url) after.src = state.result_url;

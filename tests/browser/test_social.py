@@ -7,12 +7,13 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
 from gallery import images as gallery_images
-from gallery import services
+from gallery import services, sharing
 from gallery.models import Style, Stylization
 from stylizer.engine import StyleParams
 from tests import images
@@ -25,8 +26,12 @@ PASSWORD = "Water-Lilies-1899"
 SIZE = (320, 240)
 
 
+def _scene_jpeg() -> bytes:
+    return gallery_images.jpeg(images.scene(SIZE), name="scene.jpg").read()
+
+
 def _photo_and_painting(owner):
-    data = gallery_images.jpeg(images.scene(SIZE), name="harbour.jpg").read()
+    data = _scene_jpeg()
     photo = services.photo_create(owner=owner, file=upload("Harbour at dawn.jpg", data))
     painting = gallery_images.jpeg(images.painting(images.PAINTINGS[0], (240, 190)), name="p.jpg").read()
     style = services.style_create(
@@ -149,4 +154,36 @@ def test_the_landing_page_shows_the_engines_examples_to_a_visitor(browser, live_
     clip = "getComputedStyle(document.querySelector('[data-example] [data-after]')).clipPath"
     assert page.evaluate(clip) == "inset(0px 0px 0px 30%)"
     page.screenshot(path=shots / "social-06-landing.png", full_page=True)
+    assert refused == []
+
+
+def test_remix_a_result_as_a_style_and_a_shared_one(browser, live_server, shots, empty_queue):
+    stylization = finished(make_user("kahlo", password=PASSWORD))
+    page = log_in(browser, live_server, "kahlo", stylization.get_absolute_url())
+    refused = csp_violations(page)
+    page.locator('[data-action="remix"] summary').click()
+    page.get_by_role("link", name="Use it as a style").click()
+    page.wait_for_url("**/create/?remix=*")
+    assert page.locator('[data-remix="style"]').is_visible()
+    page.screenshot(path=shots / "social-07-remix-form.png", full_page=True)
+    page.locator("label.pick", has_text="Harbour").locator("input").check()
+    page.get_by_role("button", name="Paint it").click()
+    page.wait_for_url("**/results/*/")
+    origin = page.locator("[data-remix-origin]")
+    assert "Remix of your result" in origin.inner_text() and "as a style" in origin.inner_text()
+    page.screenshot(path=shots / "social-08-remix-result.png", full_page=True)
+
+    # Someone else, holding the share link: "Use it as a style" from the shared page.
+    share = sharing.share_create(stylization=stylization)
+    other = log_in(browser, live_server, make_user("rivera", password=PASSWORD).username, share.get_absolute_url())
+    refused += csp_violations(other)
+    services.photo_create(owner=User.objects.get(username="rivera"), file=upload("Mural.jpg", _scene_jpeg()))
+    other.reload()
+    other.locator('[data-action="remix-shared"]').click()
+    other.wait_for_url("**/create/?remix_share=*")
+    other.locator("label.pick", has_text="Mural").locator("input").check()
+    other.get_by_role("button", name="Paint it").click()
+    other.wait_for_url("**/results/*/")
+    assert "Remix of a shared result" in other.locator("[data-remix-origin]").inner_text()
+    assert str(stylization.pk) not in other.content()
     assert refused == []

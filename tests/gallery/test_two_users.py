@@ -401,6 +401,7 @@ def test_lists_and_filters_never_show_another_users_rows(alice, bob):
     urls += [(pages, f"/results/?status={status}") for status in [*statuses, "bogus"]]
     urls += [(pages, f"/results/?page={page}") for page in (1, 2, "last", "x")]
     urls += [(pages, f"/create/?photo={alice.photo.pk}&style={alice.style.pk}")]
+    urls += [(pages, f"/create/?remix={alice.stylizations['succeeded'].pk}&as={how}") for how in ("photo", "style")]
     urls += [(api, f"/api/v1/stylizations/?status={status}&page_size=100") for status in statuses]
     urls += [(api, f"/api/v1/{name}/?page_size=100") for name in ("photos", "stylizations", "styles")]
     problems = []
