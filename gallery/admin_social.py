@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
-from gallery import sharing
+from gallery import services
 from gallery.models import Example, ShareLink
 
 
@@ -36,7 +36,7 @@ class ShareLinkAdmin(admin.ModelAdmin):
         return super().get_queryset(request).select_related("owner").prefetch_related("stylization__style_links__style")
 
     def save_model(self, request: HttpRequest, obj: ShareLink, form, change: bool) -> None:
-        sharing.share_hide(share=obj, hidden=obj.hidden)
+        services.share_hide(share=obj, hidden=obj.hidden)
 
     def _image(self, share: ShareLink, height: int) -> str:
         url = reverse("gallery:share_result", args=[share.token])
@@ -61,12 +61,12 @@ class ShareLinkAdmin(admin.ModelAdmin):
     @admin.action(description="Hide from the public gallery")
     def hide(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
         for share in queryset:
-            sharing.share_hide(share=share, hidden=True)
+            services.share_hide(share=share, hidden=True)
 
     @admin.action(description="Show in the public gallery again")
     def show(self, request: HttpRequest, queryset: QuerySet[ShareLink]) -> None:
         for share in queryset:
-            sharing.share_hide(share=share, hidden=False)
+            services.share_hide(share=share, hidden=False)
 
 
 @admin.register(Example)

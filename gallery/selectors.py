@@ -15,7 +15,7 @@ from django.db.models.query import ModelIterable
 from django.http import Http404
 
 from gallery import errors
-from gallery.models import Photo, ShareLink, Style, Stylization, StylizationStyle, stale_running
+from gallery.models import Example, Photo, ShareLink, Style, Stylization, StylizationStyle, stale_running
 
 
 def _visible(queryset: QuerySet, fetched_by: AbstractBaseUser) -> QuerySet:
@@ -187,3 +187,15 @@ def share_get_by_token(*, token: str) -> ShareLink:
 def share_list_public() -> QuerySet[ShareLink]:
     """The public gallery: results their owners listed, minus those staff hid, newest first."""
     return _shares().filter(public=True, hidden=False).order_by("-created_at")
+
+
+# The landing page's examples ---------------------------------------------------------------
+
+
+def example_list() -> QuerySet[Example]:
+    """The examples of the active curated styles, in catalogue order: public like the catalogue."""
+    return Example.objects.filter(style__owner__isnull=True, style__is_active=True).select_related("style")
+
+
+def example_get(*, example_id: UUID | str) -> Example:
+    return _get(example_list(), example_id)

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gallery import errors, examples, responses, selectors, services
+from gallery import errors, responses, selectors, services
 from gallery.forms import PhotoUploadForm, SignUpForm, StylizationForm
 from gallery.models import Stylization
 from gallery.ratelimit import rate_limited
@@ -70,7 +70,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("gallery:stylization_list")
-    context = {"styles": selectors.style_list_active()[:6], "examples": examples.example_list()}
+    context = {"styles": selectors.style_list_active()[:6], "examples": selectors.example_list()}
     return render(request, "gallery/home.html", context)
 
 

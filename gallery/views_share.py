@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from gallery import errors, selectors, sharing
+from gallery import errors, selectors, services
 from gallery.downloads import download_name
 from gallery.models import ShareLink
 from gallery.responses import image
@@ -42,7 +42,7 @@ def stylization_share(request: HttpRequest, stylization_id) -> HttpResponse:
     stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
     public = request.POST.get("public") in ("on", "true", "1")
     try:
-        share = sharing.share_create(stylization=stylization, public=public)
+        share = services.share_create(stylization=stylization, public=public)
     except errors.GalleryError as exc:
         messages.error(request, str(exc))
     else:
@@ -62,7 +62,7 @@ def share_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def share_revoke(request: HttpRequest, share_id) -> HttpResponse:
     share = selectors.share_get(fetched_by=request.user, share_id=share_id)
-    sharing.share_revoke(share=share)
+    services.share_revoke(share=share)
     messages.success(request, "Link revoked: it no longer opens anything.")
     if request.POST.get("next") == "result":
         return redirect(share.stylization)

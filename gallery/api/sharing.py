@@ -1,7 +1,7 @@
 """API for sharing: your share links (`/api/v1/shares/`), a shared result by its token
 (`/api/v1/shared/<token>/`, no account needed) and the public gallery (`/api/v1/explore/`).
 
-Same services and selectors as the pages (gallery.sharing, gallery.selectors); what a
+Same services and selectors as the pages (gallery.services.sharing, gallery.selectors); what a
 token shows is what `/s/<token>/` shows: the result and the paintings, never the photo,
 the owner or any id.
 """
@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.viewsets import GenericViewSet
 
-from gallery import selectors, sharing
+from gallery import selectors, services
 from gallery.api.docs import ID_PARAMETER, IMAGE_RESPONSES, error_responses
 from gallery.api.negotiation import ImageNegotiation
 from gallery.api.parsers import JSONParser
@@ -144,7 +144,7 @@ class ShareViewSet(GenericViewSet):
         data.is_valid(raise_exception=True)
         stylization = data.validated_data["stylization"]
         existed = ShareLink.objects.filter(stylization=stylization).exists()
-        share = sharing.share_create(stylization=stylization, public=data.validated_data["public"])
+        share = services.share_create(stylization=stylization, public=data.validated_data["public"])
         answer = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
         location = reverse("api:share-detail", kwargs={"id": share.pk}, request=request)
         return Response(self.get_serializer(share).data, status=answer, headers={"Location": location})
@@ -153,11 +153,11 @@ class ShareViewSet(GenericViewSet):
         share = self.get_share(id)  # first: someone else's link is a 404 whatever the body
         data = ShareUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        share = sharing.share_update(share=share, **data.validated_data)
+        share = services.share_update(share=share, **data.validated_data)
         return Response(self.get_serializer(share).data)
 
     def destroy(self, request, id):
-        sharing.share_revoke(share=self.get_share(id))
+        services.share_revoke(share=self.get_share(id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -4,7 +4,7 @@ ours (or of the admin, or of Swagger UI) is refused, and an injected inline scri
 import pytest
 from django.urls import reverse
 
-from gallery import sharing
+from gallery import services
 from tests.browser.conftest import csp_violations
 from tests.gallery.factories import make_finished_stylization, make_user
 
@@ -17,7 +17,7 @@ def test_pages_admin_and_api_docs_run_with_nothing_refused_and_injected_script_i
     staff = make_user("morisot", password=PASSWORD, is_staff=True, is_superuser=True)
     finished = make_finished_stylization(staff)
     style = finished.styles.first()
-    share = sharing.share_create(stylization=finished, public=True)
+    share = services.share_create(stylization=finished, public=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     refused = csp_violations(page)
     page.set_default_timeout(20_000)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from PIL import Image
 
 from gallery import images as gallery_images
-from gallery import services, sharing
+from gallery import services
 from gallery.models import Style, Stylization
 from stylizer.engine import StyleParams
 from tests import images
@@ -174,7 +174,7 @@ def test_remix_a_result_as_a_style_and_a_shared_one(browser, live_server, shots,
     page.screenshot(path=shots / "social-08-remix-result.png", full_page=True)
 
     # Someone else, holding the share link: "Use it as a style" from the shared page.
-    share = sharing.share_create(stylization=stylization)
+    share = services.share_create(stylization=stylization)
     other = log_in(browser, live_server, make_user("rivera", password=PASSWORD).username, share.get_absolute_url())
     refused += csp_violations(other)
     services.photo_create(owner=User.objects.get(username="rivera"), file=upload("Mural.jpg", _scene_jpeg()))

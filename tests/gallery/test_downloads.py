@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from gallery import services, sharing
+from gallery import services
 from stylizer.engine import StyleParams
 from tests.gallery.api.conftest import token_client
 from tests.gallery.factories import make_finished_stylization, make_style, make_user
@@ -62,7 +62,7 @@ def test_a_shared_download_leaves_out_the_photos_name_and_private_titles():
     owner = make_user()
     stylization = _finished(owner, "my-kids-at-school.jpg", "The Starry Night")
     stylization.style_links.create(style=make_style("secret sketch", owner=owner), position=1)
-    share = sharing.share_create(stylization=stylization)
+    share = services.share_create(stylization=stylization)
     response = Client().get(reverse("gallery:share_result", args=[share.token]) + "?download=1")
     assert _disposition(response) == 'attachment; filename="shared--the-starry-night-own-style.png"'
 

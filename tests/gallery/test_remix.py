@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from gallery import errors, services, sharing
+from gallery import errors, services
 from gallery.models import Photo, Style, Stylization
 from tests.gallery.api.conftest import make_stylization
 from tests.gallery.factories import make_finished_stylization, make_photo, make_style, make_user
@@ -66,7 +66,7 @@ def test_remix_your_result_as_a_style_blended_with_a_catalogue_style():
 def test_remix_a_shared_result_as_a_style_only_and_its_origin_shows_as_the_link():
     alice, bob = make_user(), make_user()
     origin = make_finished_stylization(alice)
-    share = sharing.share_create(stylization=origin)
+    share = services.share_create(stylization=origin)
     page = _signed_in(bob)
     photo = make_photo(bob)
     response = _remix(page, f"remix_share={share.token}&as=photo", {"photo": photo.pk})
@@ -83,7 +83,7 @@ def test_remix_a_shared_result_as_a_style_only_and_its_origin_shows_as_the_link(
     assert Style.objects.filter(owner=bob).count() == 1 and not Photo.objects.filter(owner=alice).exclude(
         pk=origin.photo_id
     )
-    sharing.share_revoke(share=share)
+    services.share_revoke(share=share)
     assert "no longer shared" in page.get(remix.get_absolute_url()).content.decode()
     assert _remix(page, f"remix_share={share.token}&as=style", {"photo": photo.pk}).status_code == 404
 

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from gallery import errors, sharing
+from gallery import errors, services
 from gallery.models import ShareLink, Stylization
 from tests.gallery.api.conftest import make_stylization
 from tests.gallery.factories import make_finished_stylization, make_style, make_user
@@ -84,7 +84,7 @@ def test_sharing_again_makes_a_new_token_after_a_revoke_and_keeps_it_otherwise(o
     stylization = make_finished_stylization(owner_page.user)
     first = _share_from_the_result_page(owner_page, stylization)
     assert _share_from_the_result_page(owner_page, stylization, public="on").token == first.token
-    sharing.share_revoke(share=first)
+    services.share_revoke(share=first)
     assert _share_from_the_result_page(owner_page, stylization).token != first.token
 
 
@@ -138,7 +138,7 @@ def test_explore_lists_public_shares_newest_first_and_not_those_staff_hid(owner_
     assert text.index(second.token) < text.index(first.token)
     assert private.token not in text
 
-    sharing.share_hide(share=second)
+    services.share_hide(share=second)
     text = Client().get(reverse("gallery:explore")).content.decode()
     assert second.token not in text and first.token in text
     assert Client().get(f"/s/{second.token}/").status_code == 200  # hidden from the gallery, the link still works

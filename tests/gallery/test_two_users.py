@@ -26,7 +26,7 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils.regex_helper import normalize
 from rest_framework.test import APIClient
 
-from gallery import sharing
+from gallery import services
 from gallery.models import Photo, ShareLink, Style, Stylization, StylizationStyle
 from tests.gallery.api.conftest import token_client
 from tests.gallery.factories import make_photo, make_style, make_stylization, make_user
@@ -184,7 +184,7 @@ def alice(idle_queue) -> Alice:
     }
     assert stylizations["succeeded"].result and stylizations["succeeded"].preview
     style = make_style("alice-private-painting", owner=user)
-    share = sharing.share_create(stylization=stylizations["succeeded"])
+    share = services.share_create(stylization=stylizations["succeeded"])
     return Alice(user, stylizations["succeeded"].photo, style, stylizations, share)
 
 

@@ -15,7 +15,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from gallery import examples, starter_styles
+from gallery import services, starter_styles
 from gallery.models import Example, Style
 from stylizer.engine import EngineError, StyleParams, open_image, stylize
 from stylizer.engine.devices import WEIGHTS_ENV
@@ -53,7 +53,7 @@ class Command(BaseCommand):
             except (EngineError, ValueError, OSError) as exc:
                 raise CommandError(f"{style.title}: {exc}") from None
             stored = {k: v for k, v in dataclasses.asdict(params).items() if k != "device"}
-            examples.example_replace(
+            services.example_replace(
                 style=style, photo=photo, result=result.image, run_seconds=result.seconds, params=stored
             )
             made += 1

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gallery import errors, sharing
+from gallery import errors, services
 from gallery.models import Stylization
 from tests.gallery.api.conftest import make_stylization
 from tests.gallery.factories import make_finished_stylization, make_photo, make_style
@@ -32,7 +32,7 @@ def test_remix_your_result_as_the_photo_keeps_its_origin(as_alice, alice):
 
 def test_remix_a_shared_result_as_a_style(as_alice, alice, as_bob, bob):
     origin = make_finished_stylization(alice)
-    share = sharing.share_create(stylization=origin)
+    share = services.share_create(stylization=origin)
     photo = make_photo(bob)
     body = {"photo": str(photo.pk), "styles": [], "options": TINY, "remix": {"share_token": share.token, "as": "style"}}
     response = as_bob.post(CREATE, body, format="json")

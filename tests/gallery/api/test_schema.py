@@ -12,7 +12,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from gallery import services, sharing
+from gallery import services
 from gallery.models import Stylization
 from nstsite.wsgi import application
 from tests.gallery.factories import make_photo, make_style, make_stylization, make_user
@@ -97,14 +97,14 @@ def real_id(fuzz_user):
         "styles": make_style().pk,
         "stylizations": done.pk,
         "actions": make_stylization(fuzz_user).pk,
-        "shares": sharing.share_create(stylization=done).pk,
+        "shares": services.share_create(stylization=done).pk,
     }
     fresh = {
         "photos": lambda: make_photo(fuzz_user).pk,
         "styles": lambda: make_style().pk,
         "stylizations": lambda: make_stylization(fuzz_user).pk,
         "shares": lambda: (
-            sharing.share_create(stylization=make_stylization(fuzz_user, status=Stylization.Status.SUCCEEDED)).pk
+            services.share_create(stylization=make_stylization(fuzz_user, status=Stylization.Status.SUCCEEDED)).pk
         ),
     }
 

@@ -1,19 +1,14 @@
-"""The landing page's examples: the starter photo painted by the engine in each curated
-style, made at install by `manage.py make_examples` (stylizer/management/commands).
-
-Public like the catalogue: an example shows only while its style is active and curated.
-Writes (`example_replace`) and reads (`example_list`, `example_get`) of one small table.
+"""Writes of the landing page's examples: the starter photo painted by the engine in each
+curated style, made at install by `manage.py make_examples` (stylizer/management/commands).
+Reads are `selectors.example_list` and `selectors.example_get`: public like the catalogue.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import QuerySet
-from django.http import Http404
 from PIL import Image
 
 from gallery import images
@@ -35,15 +30,3 @@ def example_replace(
             transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
         example.save()
     return example
-
-
-def example_list() -> QuerySet[Example]:
-    """The examples of the active curated styles, in catalogue order."""
-    return Example.objects.filter(style__owner__isnull=True, style__is_active=True).select_related("style")
-
-
-def example_get(*, example_id: UUID | str) -> Example:
-    try:
-        return example_list().get(pk=example_id)
-    except Example.DoesNotExist as exc:
-        raise Http404("No example matches the given query.") from exc
