@@ -91,6 +91,10 @@ REMIX_AS = "Remix a result as the photo or as a style."
 REMIX_SHARED_AS_PHOTO = "A result someone shared with you can be remixed as a style, not as your photo."
 REMIX_ONE_SOURCE = "Name the result to remix by one of stylization or share_token."
 REMIX_NOT_FINISHED = "Only a finished result can be remixed; wait until it has succeeded."
+EACH_CATALOGUE_ONLY = (
+    "One picture per style takes styles from the catalogue; your own style image (or a remixed result "
+    "used as a style) can only be blended. Choose “Blend them into one picture”, or leave it out."
+)
 CANNOT_SHARE = "Only a finished result can be shared; wait until the stylization has succeeded."
 WORKER_LOST = "The worker stopped while running this stylization; retry it."
 PROCESS_KILLED = (

@@ -21,6 +21,7 @@ from gallery.remix import AS_PHOTO, AS_STYLE, Remix
 from stylizer.engine.params import MAX_SIZE, MIN_SIZE, OPTIONS, STYLE_WEIGHT, StyleParams
 
 WEIGHT_PREFIX = "weight_"
+MODE_BLEND, MODE_EACH = "blend", "each"
 
 
 class SignUpForm(UserCreationForm):
@@ -113,6 +114,14 @@ class StylizationForm(forms.Form):
         required=False,
         help_text="Private to you; it never appears in the catalogue.",
     )
+    mode = forms.ChoiceField(
+        label="With several styles",
+        choices=[(MODE_BLEND, "Blend them into one picture"), (MODE_EACH, "One picture per style")],
+        initial=MODE_BLEND,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="One picture per style makes a set with a contact sheet; each counts as a stylization.",
+    )
     style_file_weight = options.form_field(STYLE_WEIGHT, required=False)
     # The sizes the site offers (STYLIZER_SIZES, each within the spec's range), as choices.
     size = forms.TypedChoiceField(label=OPTIONS["size"].label, coerce=int)
@@ -148,6 +157,9 @@ class StylizationForm(forms.Form):
             self.add_error("photo", "Choose one of your photos or upload a new one.")
         if not data.get("styles") and not data.get("style_file") and remix_as != AS_STYLE:
             self.add_error("styles", errors.NO_STYLES)
+        data["mode"] = data.get("mode") or MODE_BLEND
+        if data["mode"] == MODE_EACH and (data.get("style_file") or remix_as == AS_STYLE):
+            self.add_error("mode", errors.EACH_CATALOGUE_ONLY)
         return data
 
     def _selected(self, name: str) -> set[str]:

@@ -172,6 +172,8 @@ class Stylization(models.Model):
         related_name="remixes",
         help_text="The result this one started from (kept as long as that result exists).",
     )
+    # "One result each": the set of stylizations one request made, one per style (gallery/services/batches.py).
+    batch = models.ForeignKey("Batch", on_delete=models.SET_NULL, null=True, blank=True, related_name="stylizations")
     remix_as = models.CharField(
         max_length=8, blank=True, choices=[("photo", "as the photo"), ("style", "as a style")], default=""
     )
@@ -278,3 +280,23 @@ class Example(models.Model):
 
     def __str__(self) -> str:
         return f"Example in {self.style}"
+
+
+class Batch(models.Model):
+    """One photo in many styles: the stylizations one request made, one result per style,
+    shown together with a contact sheet. Each counts against the job cap and quotas."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="batches")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return f"{self.photo} in {self.stylizations.count()} styles"
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:batch_detail", args=[self.pk])

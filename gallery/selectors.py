@@ -15,7 +15,7 @@ from django.db.models.query import ModelIterable
 from django.http import Http404
 
 from gallery import errors
-from gallery.models import Example, Photo, ShareLink, Style, Stylization, StylizationStyle, stale_running
+from gallery.models import Batch, Example, Photo, ShareLink, Style, Stylization, StylizationStyle, stale_running
 
 
 def _visible(queryset: QuerySet, fetched_by: AbstractBaseUser) -> QuerySet:
@@ -199,3 +199,22 @@ def example_list() -> QuerySet[Example]:
 
 def example_get(*, example_id: UUID | str) -> Example:
     return _get(example_list(), example_id)
+
+
+# Batches (one photo in many styles) ------------------------------------------------------
+
+
+def _batches() -> QuerySet[Batch]:
+    members = Prefetch("stylizations", queryset=_with_related(Stylization.objects.order_by("created_at")))
+    return Batch.objects.select_related("photo").prefetch_related(members)
+
+
+def batch_list(*, fetched_by: AbstractBaseUser) -> QuerySet[Batch]:
+    """The user's own batches, newest first."""
+    if not fetched_by.is_authenticated:
+        return Batch.objects.none()
+    return _batches().filter(owner=fetched_by)
+
+
+def batch_get(*, fetched_by: AbstractBaseUser, batch_id: UUID | str) -> Batch:
+    return _get(_visible(_batches(), fetched_by), batch_id)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gallery import errors, responses, selectors, services
-from gallery.forms import PhotoUploadForm, SignUpForm, StylizationForm
+from gallery.forms import MODE_EACH, PhotoUploadForm, SignUpForm, StylizationForm
 from gallery.models import Stylization
 from gallery.ratelimit import rate_limited
 from gallery.remix import remix_from_query, remix_origin
@@ -158,15 +158,24 @@ def stylization_create_page(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         # A remix's result takes the place of the photo or of the style upload.
         inputs = {"photo": data["photo"], "photo_file": data["photo_file"], "style_file": data["style_file"]}
+        inputs |= remix.create_kwargs() if remix else {}
+        common = {"owner": request.user, "params": form.to_params(), "idempotency_key": data["idempotency_key"]}
         try:
-            stylization = services.stylization_create_with_uploads(
-                owner=request.user,
-                styles=form.styles_with_weights(),
-                style_file_weight=data["style_file_weight"] or 1.0,
-                params=form.to_params(),
-                idempotency_key=data["idempotency_key"],
-                **inputs | (remix.create_kwargs() if remix else {}),
-            )
+            if data["mode"] == MODE_EACH:  # one stylization per style (the form allows no style upload here)
+                made = services.batch_create(
+                    styles=list(data["styles"]),
+                    photo=inputs["photo"],
+                    photo_file=inputs["photo_file"],
+                    remix_of=inputs.get("remix_of"),
+                    **common,
+                )
+            else:
+                made = services.stylization_create_with_uploads(
+                    styles=form.styles_with_weights(),
+                    style_file_weight=data["style_file_weight"] or 1.0,
+                    **inputs,
+                    **common,
+                )
         except ValidationError as exc:
             _form_error(form, exc)
         except errors.QueueUnavailable as exc:
@@ -176,7 +185,7 @@ def stylization_create_page(request: HttpRequest) -> HttpResponse:
         except errors.GalleryError as exc:
             form.add_error(None, str(exc))
         else:
-            return redirect(stylization)
+            return redirect(made)
     status = 400 if form.errors else 200
     context = {
         "form": form,

@@ -8,7 +8,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from gallery.api import accounts, sharing, views
+from gallery.api import accounts, batches, sharing, views
 
 app_name = "api"
 
@@ -17,6 +17,7 @@ router.register("styles", views.StyleViewSet, basename="style")
 router.register("photos", views.PhotoViewSet, basename="photo")
 router.register("stylizations", views.StylizationViewSet, basename="stylization")
 router.register("shares", sharing.ShareViewSet, basename="share")
+router.register("batches", batches.BatchViewSet, basename="batch")
 
 v1 = [
     path("auth/token/", accounts.TokenView.as_view(), name="token"),

@@ -7,6 +7,7 @@ management commands and the worker call these functions; nothing else writes.
     stylizations  the web side of a job's life: create, cancel, retry, requeue, delete
     queue         enqueue and cancel a row's job (named by its dotted path), its time limit
     files         the files a job writes, and deleting them
+    batches       one photo in many styles: one stylization per style, all or nothing
     sharing       share links to a result, the public gallery's moderation
     examples      the landing page's before/after examples
 
@@ -16,6 +17,7 @@ classes in `gallery.errors`. The names below are re-exported so callers write
 """
 
 from gallery.services.accounts import auth_password_changed, auth_token_get_or_create, auth_token_revoke
+from gallery.services.batches import batch_create
 from gallery.services.examples import example_replace
 from gallery.services.files import PARTIAL_FILE_MAX_AGE
 from gallery.services.photos import photo_create, photo_delete
@@ -41,6 +43,7 @@ __all__ = [
     "auth_password_changed",
     "auth_token_get_or_create",
     "auth_token_revoke",
+    "batch_create",
     "example_replace",
     "job_timeout",
     "photo_create",

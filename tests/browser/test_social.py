@@ -187,3 +187,27 @@ def test_remix_a_result_as_a_style_and_a_shared_one(browser, live_server, shots,
     assert "Remix of a shared result" in other.locator("[data-remix-origin]").inner_text()
     assert str(stylization.pk) not in other.content()
     assert refused == []
+
+
+def test_one_photo_in_three_styles_makes_a_set_with_a_contact_sheet(browser, live_server, shots, empty_queue):
+    Style.objects.all().delete()  # just the three styles below in the form (the migration made some)
+    user = make_user("okeeffe", password=PASSWORD)
+    photo, _ = _photo_and_painting(user)
+    for title in images.PAINTINGS[1:]:
+        drawn = gallery_images.jpeg(images.painting(title, (256, 256)), name="p.jpg").read()
+        services.style_create(title=title, file=upload("p.jpg", drawn))
+    page = log_in(browser, live_server, "okeeffe", f"{reverse('gallery:stylization_create')}?photo={photo.pk}")
+    refused = csp_violations(page)
+    for pick in page.locator("[data-style-pick]").all():
+        pick.locator('input[type="checkbox"]').check()
+    page.get_by_label("One picture per style").check()
+    page.select_option("#id_size", "256")
+    page.screenshot(path=shots / "social-09-batch-form.png", full_page=True)
+    page.get_by_role("button", name="Paint it").click()
+    page.wait_for_url("**/sets/*/")
+    assert page.locator("h1").inner_text() == "One photo in 3 styles"
+    assert page.locator("[data-batch-item]").count() == 3
+    wait_until(page, "document.querySelector('[data-contact-sheet]').naturalWidth > 0")
+    page.screenshot(path=shots / "social-10-batch.png", full_page=True)
+    assert Stylization.objects.filter(owner=user, batch__isnull=False).count() == 3
+    assert refused == []

@@ -27,7 +27,8 @@ from django.utils.regex_helper import normalize
 from rest_framework.test import APIClient
 
 from gallery import services
-from gallery.models import Photo, ShareLink, Style, Stylization, StylizationStyle
+from gallery.models import Batch, Photo, ShareLink, Style, Stylization, StylizationStyle
+from stylizer.engine.params import StyleParams
 from tests.gallery.api.conftest import token_client
 from tests.gallery.factories import make_photo, make_style, make_stylization, make_user
 
@@ -39,8 +40,14 @@ OUR_404_PAGE = "belongs to someone else"
 
 # Which of Alice's objects fills an id: page routes by converter name, API routes by the
 # router's basename (`api:<basename>-<action>`, always with `id`).
-PAGE_ID_KINDS = {"photo_id": "photo", "style_id": "style", "stylization_id": "stylization", "share_id": "share"}
-API_ID_KINDS = {"photo": "photo", "style": "style", "stylization": "stylization", "share": "share"}
+PAGE_ID_KINDS = {
+    "photo_id": "photo",
+    "style_id": "style",
+    "stylization_id": "stylization",
+    "share_id": "share",
+    "batch_id": "batch",
+}
+API_ID_KINDS = {"photo": "photo", "style": "style", "stylization": "stylization", "share": "share", "batch": "batch"}
 # Routes whose parameters are a credential, not an object id: whoever holds a password-reset
 # link may use it. tests/gallery/test_accounts.py proves a wrong or used link changes nothing.
 # A share link's token shows its one result to anyone holding it, by design;
@@ -123,6 +130,7 @@ class Alice:
     style: Style  # private to her
     stylizations: dict[str, Stylization]  # succeeded (result + preview), queued (cancellable), failed (retryable)
     share: ShareLink  # of the succeeded one, not in the public gallery: its token is hers to give
+    batch: Batch  # her photo in one more style, "one picture per style"
 
     def objects(self, kind: str) -> list:
         return {
@@ -130,6 +138,7 @@ class Alice:
             "style": [self.style],
             "stylization": list(self.stylizations.values()),
             "share": [self.share],
+            "batch": [self.batch],
         }[kind]
 
     def rows(self) -> list:
@@ -144,7 +153,7 @@ class Alice:
         return found | {Path(name).stem for name in self.stored_files()}
 
 
-OWNED_MODELS = (Photo, Style, Stylization, ShareLink)
+OWNED_MODELS = (Photo, Style, Stylization, ShareLink, Batch)
 
 
 def _files(row) -> list:
@@ -185,7 +194,9 @@ def alice(idle_queue) -> Alice:
     assert stylizations["succeeded"].result and stylizations["succeeded"].preview
     style = make_style("alice-private-painting", owner=user)
     share = services.share_create(stylization=stylizations["succeeded"])
-    return Alice(user, stylizations["succeeded"].photo, style, stylizations, share)
+    photo = stylizations["succeeded"].photo
+    batch = services.batch_create(owner=user, photo=photo, styles=[make_style()], params=StyleParams(size=64, steps=3))
+    return Alice(user, photo, style, stylizations, share, batch)
 
 
 @pytest.fixture
@@ -324,6 +335,7 @@ ADMIN_OBJECT_IDS = {
     "gallery/style": lambda alice: alice.style.pk,
     "gallery/stylization": lambda alice: alice.stylizations["succeeded"].pk,
     "gallery/sharelink": lambda alice: alice.share.pk,
+    "gallery/batch": lambda alice: alice.batch.pk,
     "gallery/example": lambda alice: 1,
     "auth/user": lambda alice: alice.user.pk,
     "authtoken/tokenproxy": lambda alice: alice.user.pk,
