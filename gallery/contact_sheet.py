@@ -10,10 +10,12 @@ from collections.abc import Sequence
 
 from django.core.files.base import ContentFile
 from django.db.models.fields.files import FieldFile
+from django.http import HttpResponse
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from gallery import images
 from gallery.models import Batch, Stylization
+from gallery.responses import IMAGE_HEADERS
 
 TILE = 320  # px: each picture fits a TILE x TILE box
 CAPTION = 36
@@ -62,3 +64,15 @@ def render(batch: Batch, stylizations: Sequence[Stylization]) -> ContentFile:
             sheet.paste(picture, (x + (TILE - picture.width) // 2, y + (TILE - picture.height) // 2))
         draw.text((x + TILE // 2, y + TILE + CAPTION // 2), caption[:40], fill=INK, anchor="mm", font=font)
     return images.jpeg(sheet, name="contact-sheet.jpg", quality=88)
+
+
+def response(batch: Batch, *, download: bool = False) -> HttpResponse:
+    """The sheet as an image response (the same headers as every stored image's), drawn now."""
+    sheet = render(batch, list(batch.stylizations.all()))
+    answer = HttpResponse(sheet.read(), content_type="image/jpeg")
+    answer["Cache-Control"] = "private, no-cache"
+    if download:
+        answer["Content-Disposition"] = 'attachment; filename="contact-sheet.jpg"'
+    for header, value in IMAGE_HEADERS.items():
+        answer[header] = value
+    return answer

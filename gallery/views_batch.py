@@ -8,7 +8,6 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from gallery import contact_sheet, selectors
-from gallery.responses import IMAGE_HEADERS
 
 
 @login_required
@@ -30,11 +29,4 @@ def batch_detail(request: HttpRequest, batch_id) -> HttpResponse:
 def batch_contact_sheet(request: HttpRequest, batch_id) -> HttpResponse:
     """The photo and every result in one JPEG, drawn now (what has not finished shows as a grey tile)."""
     batch = selectors.batch_get(fetched_by=request.user, batch_id=batch_id)
-    sheet = contact_sheet.render(batch, list(batch.stylizations.all()))
-    response = HttpResponse(sheet.read(), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-cache"
-    if "download" in request.GET:
-        response["Content-Disposition"] = 'attachment; filename="contact-sheet.jpg"'
-    for header, value in IMAGE_HEADERS.items():
-        response[header] = value
-    return response
+    return contact_sheet.response(batch, download="download" in request.GET)

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.viewsets import GenericViewSet
 
-from gallery import errors, options, selectors, services
+from gallery import contact_sheet, errors, options, selectors, services
 from gallery.api.docs import ID_PARAMETER, IDEMPOTENCY_KEY_PARAMETER, error_responses
 from gallery.api.negotiation import ImageNegotiation
 from gallery.api.parsers import JSONParser
@@ -22,7 +22,6 @@ from gallery.api.serializers import OptionsSerializer, StylizationSerializer, _O
 from gallery.api.throttling import ThrottledActionsMixin
 from gallery.api.views import IDEMPOTENCY_KEY_HEADER, UUID_PATTERN
 from gallery.models import Batch, Photo, Style
-from gallery.views_batch import batch_contact_sheet
 
 
 class BatchCreateSerializer(serializers.Serializer):
@@ -133,4 +132,5 @@ class BatchViewSet(ThrottledActionsMixin, GenericViewSet):
         content_negotiation_class=ImageNegotiation,
     )
     def contact_sheet(self, request, id):
-        return batch_contact_sheet(request._request, batch_id=id)
+        batch = selectors.batch_get(fetched_by=request.user, batch_id=id)
+        return contact_sheet.response(batch)

@@ -17,14 +17,14 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.viewsets import GenericViewSet
 
-from gallery import selectors, services
+from gallery import responses, selectors, services
 from gallery.api.docs import ID_PARAMETER, IMAGE_RESPONSES, error_responses
 from gallery.api.negotiation import ImageNegotiation
 from gallery.api.parsers import JSONParser
 from gallery.api.serializers import _OwnedPrimaryKeyField
 from gallery.api.views import UUID_PATTERN
 from gallery.models import ShareLink, Stylization
-from gallery.views_share import share_result, shared_paintings
+from gallery.views_share import shared_paintings
 
 TOKEN_PARAMETER = OpenApiParameter(
     "token", OpenApiTypes.STR, OpenApiParameter.PATH, description="The share link's token (its last path segment)."
@@ -195,7 +195,7 @@ class SharedResultImageView(_Public, GenericAPIView):
         auth=[],
     )
     def get(self, request, token: str):
-        return share_result(request._request, token=token)
+        return responses.image(selectors.share_get_by_token(token=token).stylization.result)
 
 
 class ExploreView(_Public, GenericAPIView):

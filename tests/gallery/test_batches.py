@@ -11,8 +11,15 @@ from PIL import Image
 from gallery import errors, services
 from gallery.models import Batch, Photo, Stylization
 from stylizer.engine.params import StyleParams
-from tests.gallery.api.conftest import make_stylization
-from tests.gallery.factories import image_bytes, make_finished_stylization, make_photo, make_style, make_user, upload
+from tests.gallery.factories import (
+    image_bytes,
+    make_finished_stylization,
+    make_photo,
+    make_style,
+    make_stylization,
+    make_user,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 

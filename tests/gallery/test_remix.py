@@ -7,8 +7,7 @@ from django.urls import reverse
 
 from gallery import errors, services
 from gallery.models import Photo, Style, Stylization
-from tests.gallery.api.conftest import make_stylization
-from tests.gallery.factories import make_finished_stylization, make_photo, make_style, make_user
+from tests.gallery.factories import make_finished_stylization, make_photo, make_style, make_stylization, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from django.urls import reverse
 
 from gallery import errors, services
 from gallery.models import ShareLink, Stylization
-from tests.gallery.api.conftest import make_stylization
-from tests.gallery.factories import make_finished_stylization, make_style, make_user
+from tests.gallery.factories import make_finished_stylization, make_style, make_stylization, make_user
 from tests.gallery.responses import assert_served_as_an_image_only
 
 pytestmark = pytest.mark.django_db

@@ -9,16 +9,12 @@ already have an example are skipped unless `--force`. The README's setup runs it
 
 from __future__ import annotations
 
-import dataclasses
-import os
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from gallery import services, starter_styles
 from gallery.models import Example, Style
 from stylizer.engine import EngineError, StyleParams, open_image, stylize
-from stylizer.engine.devices import WEIGHTS_ENV
 
 DEFAULT_SIZE = 192
 DEFAULT_STEPS = 60
@@ -37,9 +33,14 @@ class Command(BaseCommand):
         parser.add_argument("--device", default=settings.STYLIZER_DEVICE, help="auto, cpu, cuda or mps")
 
     def handle(self, *args, size: int, steps: int, limit: int, force: bool, device: str, **options):
-        if settings.STYLIZER_TORCHVISION_WEIGHTS:  # as the worker does: the engine reads it from there
-            os.environ[WEIGHTS_ENV] = settings.STYLIZER_TORCHVISION_WEIGHTS
-        params = StyleParams(size=size, steps=steps, preset="draft", seed=SEED, device=device)
+        params = StyleParams(
+            size=size,
+            steps=steps,
+            preset="draft",
+            seed=SEED,
+            device=device,
+            weights=settings.STYLIZER_TORCHVISION_WEIGHTS,
+        )
         photo = starter_styles.scene((size, size * 3 // 4))
         made = 0
         for style in Style.objects.active()[:limit]:
@@ -52,9 +53,8 @@ class Command(BaseCommand):
                 result = stylize(photo, [painting], params)
             except (EngineError, ValueError, OSError) as exc:
                 raise CommandError(f"{style.title}: {exc}") from None
-            stored = {k: v for k, v in dataclasses.asdict(params).items() if k != "device"}
             services.example_replace(
-                style=style, photo=photo, result=result.image, run_seconds=result.seconds, params=stored
+                style=style, photo=photo, result=result.image, run_seconds=result.seconds, params=params.to_json()
             )
             made += 1
             self.stdout.write(f"{style.title}: {result.image.width}x{result.image.height} in {result.seconds:.1f} s")

@@ -3,8 +3,7 @@
 import pytest
 
 from gallery.models import Batch, Stylization
-from tests.gallery.api.conftest import make_stylization
-from tests.gallery.factories import make_photo, make_style
+from tests.gallery.factories import make_photo, make_style, make_stylization
 
 pytestmark = pytest.mark.django_db
 

@@ -4,8 +4,7 @@ import pytest
 
 from gallery import errors, services
 from gallery.models import Stylization
-from tests.gallery.api.conftest import make_stylization
-from tests.gallery.factories import make_finished_stylization, make_photo, make_style
+from tests.gallery.factories import make_finished_stylization, make_photo, make_style, make_stylization
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,7 @@
 import pytest
 
 from gallery.models import ShareLink
-from tests.gallery.api.conftest import make_stylization
-from tests.gallery.factories import make_finished_stylization
+from tests.gallery.factories import make_finished_stylization, make_stylization
 
 pytestmark = pytest.mark.django_db
 
