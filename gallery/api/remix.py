@@ -48,6 +48,21 @@ class RemixSerializer(serializers.Serializer):
         )
 
 
+class RemixableSerializer(serializers.Serializer):
+    """A create request that may start from a remix: then `photo` (as the photo) or `styles`
+    (as a style) may be left out; without one both are required, as always."""
+
+    remix = RemixSerializer(required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        remix_as = attrs["remix"].as_ if "remix" in attrs else None
+        if "photo" not in attrs and remix_as != "photo":
+            raise serializers.ValidationError({"photo": [serializers.Field.default_error_messages["required"]]})
+        if not attrs["styles"] and remix_as != "style":
+            raise serializers.ValidationError({"styles": [errors.NO_STYLES]})
+        return attrs
+
+
 class RemixOriginSerializer(serializers.Serializer):
     """Where a remix came from, as far as you may know it."""
 

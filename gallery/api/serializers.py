@@ -15,7 +15,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from gallery import errors, options, selectors
-from gallery.api.remix import RemixOriginField, RemixSerializer
+from gallery.api.remix import RemixableSerializer, RemixOriginField
 from gallery.models import Photo, Style, Stylization, StylizationStyle
 from stylizer.engine.params import OPTIONS, STYLE_WEIGHT
 
@@ -242,7 +242,7 @@ class OptionsSerializer(serializers.Serializer):
     seed = options.serializer_field(OPTIONS["seed"])
 
 
-class StylizationCreateSerializer(serializers.Serializer):
+class StylizationCreateSerializer(RemixableSerializer):
     photo = _OwnedPrimaryKeyField(
         selector=selectors.photo_list,
         queryset=Photo.objects.none(),
@@ -254,19 +254,9 @@ class StylizationCreateSerializer(serializers.Serializer):
         many=True, max_length=settings.STYLIZER_MAX_STYLES, help_text="At least one, unless a remix `as: style`."
     )
     options = OptionsSerializer(required=False)
-    remix = RemixSerializer(required=False)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        remix_as = attrs["remix"].as_ if "remix" in attrs else None
-        if "photo" not in attrs and remix_as != "photo":
-            raise serializers.ValidationError({"photo": [serializers.Field.default_error_messages["required"]]})
-        if not attrs["styles"] and remix_as != "style":
-            raise serializers.ValidationError({"styles": [errors.NO_STYLES]})
-        return attrs
 
     def to_service_kwargs(self) -> dict[str, Any]:
-        """The validated input as `services.stylization_create` takes it (with a remix,
-        `services.stylization_create_with_uploads`: its result arrives as an upload)."""
+        """The validated input as `services.stylization_create(_with_uploads, for a remix)` takes it."""
         data = self.validated_data
         return {
             "photo": data.get("photo"),
