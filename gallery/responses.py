@@ -1,11 +1,13 @@
 """Image responses, one way for the pages and the API: a file streamed to whoever the
-selectors allowed, never from a public media URL.
+selectors allowed, or a redirect to a short-lived presigned URL (MEDIA_SERVE=redirect,
+object storage only), never from a public media URL.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 
 from gallery.downloads import download_name
 from gallery.models import Stylization
@@ -20,22 +22,38 @@ IMAGE_HEADERS = {
 }
 
 
-def image(field: FieldFile, *, download_name: str | None = None) -> FileResponse:
-    """Stream an image file (as an attachment named `download_name`, if given); 404 if none."""
+def image(field: FieldFile, *, download_name: str | None = None) -> HttpResponse:
+    """An image file (as an attachment named `download_name`, if given); 404 if none. Streamed
+    from storage, or with MEDIA_SERVE=redirect (object storage) a redirect to a presigned URL
+    that works for MEDIA_REDIRECT_SECONDS."""
     if not field:
         raise Http404("No image yet.")
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The image file is missing.") from exc
-    response = FileResponse(handle, as_attachment=download_name is not None, filename=download_name or "")
-    response["Cache-Control"] = "private, max-age=3600"
+    storage = field.storage
+    if settings.MEDIA_SERVE == "redirect" and hasattr(storage, "presigned_url"):
+        seconds = settings.MEDIA_REDIRECT_SECONDS
+        response = HttpResponseRedirect(storage.presigned_url(field.name, seconds=seconds, download_name=download_name))
+        response["Cache-Control"] = "private, no-store"  # the URL stops working soon
+    else:
+        response = _file_response(field, download_name)
+        response["Cache-Control"] = "private, max-age=3600"
     for header, value in IMAGE_HEADERS.items():
         response[header] = value
     return response
 
 
-def result(stylization: Stylization, *, download: bool) -> FileResponse:
+def _file_response(field: FieldFile, download_name: str | None) -> FileResponse:
+    try:
+        # Object storage: read from the server as it is sent, not downloaded whole first.
+        handle = field.storage.stream(field.name) if hasattr(field.storage, "stream") else field.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404("The image file is missing.") from exc
+    response = FileResponse(handle, as_attachment=download_name is not None, filename=download_name or "")
+    if getattr(handle, "size", None) is not None and not response.has_header("Content-Length"):
+        response["Content-Length"] = str(handle.size)
+    return response
+
+
+def result(stylization: Stylization, *, download: bool) -> HttpResponse:
     """A stylization's result PNG; with `download`, saved under a name made of the photo's
     and the paintings' (gallery/downloads.py), not a UUID."""
     return image(stylization.result, download_name=download_name(stylization) if download else None)

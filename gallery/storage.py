@@ -9,17 +9,33 @@ file in `.partial/`, which the reconciler deletes once it is old (`sweep_partial
 
 `os.link` also refuses to replace an existing file, which keeps Django's rule that a
 save never overwrites: on a clash the name is changed and the link tried again.
+
+On S3-compatible object storage (`AtomicS3Storage`, MEDIA_STORAGE=s3) the same guarantee
+comes from the protocol: the finished bytes are sent in one PUT with their Content-MD5,
+and the server stores an object only once its whole body arrived and matched, so a writer
+killed mid-upload leaves nothing under the name. `If-None-Match: *` makes the PUT refuse
+to replace an object (a clash gets another name, as on disk). The only leftovers a crash
+can leave there are incomplete multipart uploads (invisible, but billed), which other
+tools or django-storages' writable files start; the reconciler aborts the old ones.
 """
 
 from __future__ import annotations
 
+import base64
 import errno
+import hashlib
+import mimetypes
 import os
+import posixpath
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 
+from botocore.exceptions import ClientError
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.utils._os import safe_makedirs
+from storages.backends.s3 import S3Storage
+from storages.utils import clean_name
 
 PARTIAL_DIR = ".partial"
 PARTIAL_SUFFIX = ".part"
@@ -83,9 +99,91 @@ def _publish(partial: str, full_path: str) -> None:
         os.rename(partial, full_path)
 
 
+class AtomicS3Storage(S3Storage):
+    """django-storages' S3 backend, writing each file in a single conditional PUT."""
+
+    def _save(self, name: str, content) -> str:
+        if hasattr(content, "seek"):
+            content.seek(0)
+        body = b"".join(chunk.encode() if isinstance(chunk, str) else chunk for chunk in content.chunks())
+        digest = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
+        while True:
+            key = self._normalize_name(clean_name(name))
+            try:
+                self.connection.meta.client.put_object(
+                    Bucket=self.bucket_name,
+                    Key=key,
+                    Body=body,
+                    ContentMD5=digest,
+                    IfNoneMatch="*",
+                    **self._get_write_parameters(key, content),
+                )
+                return clean_name(name)
+            except ClientError as exc:
+                if _status(exc) not in (409, 412):  # 412: the name is taken; 409: a PUT to it is under way
+                    raise
+                name = self.get_available_name(name)
+
+    def stream(self, name: str) -> StoredObject:
+        """The object's bytes as a stream, read as they arrive (FileNotFoundError if missing)."""
+        key = self._normalize_name(clean_name(name))
+        try:
+            reply = self.connection.meta.client.get_object(Bucket=self.bucket_name, Key=key)
+        except ClientError as exc:
+            if _status(exc) == 404:
+                raise FileNotFoundError(f"no object {key!r}") from exc
+            raise
+        return StoredObject(reply["Body"], name=posixpath.basename(name), size=reply["ContentLength"])
+
+    def presigned_url(self, name: str, *, seconds: int, download_name: str | None = None) -> str:
+        """A GET URL for the object that works for `seconds`, with the headers the views send."""
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        parameters = {"ResponseContentType": content_type, "ResponseCacheControl": f"private, max-age={seconds}"}
+        if download_name:
+            parameters["ResponseContentDisposition"] = f'attachment; filename="{download_name}"'
+        return self.url(name, parameters=parameters, expire=seconds)
+
+    def abort_multipart_uploads(self, *, older_than: float) -> int:
+        """Abort multipart uploads under our prefix started more than `older_than` seconds ago."""
+        client = self.connection.meta.client
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than)
+        prefix = f"{self.location}/" if self.location else ""
+        aborted = 0
+        for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=self.bucket_name, Prefix=prefix):
+            for upload in page.get("Uploads", ()):
+                if upload["Initiated"] < cutoff:
+                    client.abort_multipart_upload(
+                        Bucket=self.bucket_name, Key=upload["Key"], UploadId=upload["UploadId"]
+                    )
+                    aborted += 1
+        return aborted
+
+
+class StoredObject:
+    """A stored object read as it arrives from the server (a file-like for FileResponse)."""
+
+    def __init__(self, body, *, name: str, size: int):
+        self._body = body
+        self.name = name
+        self.size = size
+
+    def read(self, amount: int = -1) -> bytes:
+        return self._body.read(None if amount is None or amount < 0 else amount)
+
+    def close(self) -> None:
+        self._body.close()
+
+
+def _status(exc: ClientError) -> int:
+    return exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+
+
 def sweep_partial_files(*, older_than: float, storage=None) -> int:
-    """Delete writes that a crash cut short (`.part` files older than `older_than` seconds)."""
+    """Delete what writes cut short by a crash left behind, once older than `older_than`
+    seconds: `.part` files on disk, incomplete multipart uploads on S3."""
     storage = storage or default_storage
+    if isinstance(storage, AtomicS3Storage):
+        return storage.abort_multipart_uploads(older_than=older_than)
     if not isinstance(storage, AtomicFileSystemStorage) or not storage.exists(PARTIAL_DIR):
         return 0
     cutoff = time.time() - older_than

@@ -6,13 +6,14 @@ SECRET_KEY and ALLOWED_HOSTS, or the site refuses to start; its HTTPS settings t
 to the strict ones `manage.py check --deploy` asks for. The README has the full table.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from nstsite import cache, embedded_redis
+from nstsite import cache, embedded_redis, media
 from stylizer.engine import params as engine_params
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -195,12 +196,17 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 
-# Uploaded and generated images. Never served under a public URL: every image goes
-# through a view that checks who is asking (gallery.views), so MEDIA_URL is unused.
+# Uploaded and generated images: in MEDIA_ROOT, or in an S3-compatible bucket with
+# MEDIA_STORAGE=s3 (nstsite.media). Never under a public URL: every image goes through a
+# view that checks who is asking (gallery.views), which streams it or, with
+# MEDIA_SERVE=redirect, redirects to a presigned URL good for MEDIA_REDIRECT_SECONDS.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+MEDIA_STORAGE = media.storage_kind(os.environ)
+MEDIA_REDIRECT_SECONDS = media.redirect_seconds(os.environ)
+MEDIA_SERVE = media.serve_mode(os.environ, kind=MEDIA_STORAGE)
 STORAGES = {
     # Files appear complete or not at all: a crash mid-write never leaves half an image.
-    "default": {"BACKEND": "gallery.storage.AtomicFileSystemStorage"},
+    "default": media.default_storage(os.environ, redirect_seconds=MEDIA_REDIRECT_SECONDS),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
