@@ -30,6 +30,7 @@ from rq import Worker
 
 from nstsite import cache as shared_cache
 from nstsite import embedded_redis
+from tests.s3 import s3_bucket, s3_env, s3_server, s3_storage  # noqa: F401 - fixtures for the tests marked s3
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_IMAGES = ROOT.parent / "shared" / "images"
