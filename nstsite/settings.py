@@ -196,10 +196,9 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 
-# Uploaded and generated images: in MEDIA_ROOT, or in an S3-compatible bucket with
-# MEDIA_STORAGE=s3 (nstsite.media). Never under a public URL: every image goes through a
-# view that checks who is asking (gallery.views), which streams it or, with
-# MEDIA_SERVE=redirect, redirects to a presigned URL good for MEDIA_REDIRECT_SECONDS.
+# Uploaded and generated images: in MEDIA_ROOT, or an S3-compatible bucket (nstsite.media).
+# Never under a public URL: every image goes through a view that checks who is asking
+# (gallery.views): streamed, or (MEDIA_SERVE=redirect) a presigned URL that soon expires.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_STORAGE = media.storage_kind(os.environ)
 MEDIA_REDIRECT_SECONDS = media.redirect_seconds(os.environ)
@@ -317,6 +316,10 @@ if STYLIZER_DEVICE not in engine_params.DEVICES:
         f"STYLIZER_DEVICE must be one of {', '.join(engine_params.DEVICES)}, not {STYLIZER_DEVICE!r}."
     )
 STYLIZER_TORCHVISION_WEIGHTS = env.str("STYLIZER_TORCHVISION_WEIGHTS", default="")
+# Torch threads per engine process; 0: this host's usable cores / STYLIZER_WORKERS_PER_HOST
+# (`runstack --workers N` sets it), so CPU workers sharing a host do not oversubscribe it.
+STYLIZER_TORCH_THREADS = env.int("STYLIZER_TORCH_THREADS", default=0)
+STYLIZER_WORKERS_PER_HOST = env.int("STYLIZER_WORKERS_PER_HOST", default=1)
 # Output sizes offered (long side, px), ascending; the largest is the API's maximum too.
 _sizes = env.str("STYLIZER_SIZES", default="256,384,512,768,1024")
 try:

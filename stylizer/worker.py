@@ -58,6 +58,7 @@ from stylizer.engine import warm_up
 from stylizer.process import JOB_DONE, EngineProcess, die_with, require_cuda
 from stylizer.reconcile import stylization_reconcile
 from stylizer.run import STOP_SIGNAL
+from stylizer.threads import engine_threads
 from stylizer.watch import JobWatch
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ class StylizerWorker(Worker):
         # RQ's own registry cleaning runs as often as our reconciler; both are cheap.
         kwargs["maintenance_interval"] = settings.STYLIZER_RECONCILE_INTERVAL
         super().__init__(*args, **kwargs)
-        self._engine_threads = torch.get_num_threads()
+        self._engine_threads = engine_threads()  # its share of the host's cores
         self._engine: EngineProcess | None = None
         self._watch: JobWatch | None = None
 

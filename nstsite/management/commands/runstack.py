@@ -42,6 +42,8 @@ class Command(BaseCommand):
                 redis_server = embedded_redis.start(settings.VAR_DIR)
                 self.stdout.write(f"Embedded Redis started at {settings.REDIS_URL}")
         env["REDIS_URL"] = settings.REDIS_URL
+        # Each worker's engine takes its share of the cores (stylizer.threads), unless told otherwise.
+        env.setdefault("STYLIZER_WORKERS_PER_HOST", str(max(workers, 1)))
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         try:
             for _ in range(workers):
