@@ -277,6 +277,7 @@ class LoadStack(Stack):
             "drained": not active.exists(),
             "drain_seconds": round(drain_seconds, 1),
             "duplicates": dict(run.duplicates),
+            "jobs_per_minute": _jobs_per_minute(rows),
         }
         jobs["ok"] = (
             jobs["drained"]
@@ -289,6 +290,16 @@ class LoadStack(Stack):
             and not (jobs["queue_left"] or jobs["started_left"] or jobs["failed_registry"])
         )
         return jobs
+
+
+def _jobs_per_minute(rows) -> float:
+    """Succeeded jobs per minute, from the first create to the last finish (the workers'
+    throughput while the clients keep the queue full)."""
+    succeeded = [row for row in rows if row.status == "succeeded" and row.finished_at]
+    if not succeeded:
+        return 0.0
+    span = max(row.finished_at for row in succeeded) - min(row.created_at for row in rows)
+    return round(len(succeeded) * 60 / max(span.total_seconds(), 1e-6), 1)
 
 
 def _picture(width: int, height: int, *, seed: int) -> bytes:
@@ -564,6 +575,7 @@ def _report(args: argparse.Namespace, stack: LoadStack, run: Run, jobs: dict) ->
         ),
         "",
         "Jobs: " + ("none lost, none doubled." if jobs["ok"] else "PROBLEM: " + _job_problems(jobs)),
+        f"Throughput: {jobs['jobs_per_minute']:.1f} jobs/minute (succeeded jobs, first create to last finish).",
     ]
     return "\n".join(lines) + "\n"
 
