@@ -21,7 +21,7 @@ from rq.job import Job, JobStatus
 from gallery import errors
 from gallery.models import Stylization, stale_running
 from gallery.services import queue
-from gallery.services.files import PARTIAL_FILE_MAX_AGE
+from gallery.services.files import PARTIAL_FILE_MAX_AGE, discard_unreferenced_files
 from gallery.storage import sweep_partial_files
 
 log = logging.getLogger(__name__)
@@ -35,9 +35,21 @@ def stylization_reap_stale(*, now: datetime | None = None) -> int:
     while its job runs, so a row silent for STYLIZER_STALE_AFTER seconds has lost it.
     """
     now = now or timezone.now()
-    return Stylization.objects.filter(stale_running(now)).update(
-        status=Stylization.Status.FAILED, error_message=errors.WORKER_LOST, finished_at=now
+    failed = 0
+    for pk, attempt in Stylization.objects.filter(stale_running(now)).values_list("pk", "attempt"):
+        failed += _fail(Stylization.objects.filter(stale_running(now)), pk, attempt, errors.WORKER_LOST, now)
+    return failed
+
+
+def _fail(rows, pk, attempt: int, message: str, now: datetime) -> int:
+    """Fail the row's attempt if it is still among `rows` (what was read), and delete the
+    files that attempt left and the row does not show: a dead worker never settled them."""
+    failed = rows.filter(pk=pk, attempt=attempt).update(
+        status=Stylization.Status.FAILED, error_message=message, finished_at=now
     )
+    if failed:
+        discard_unreferenced_files(pk, attempt)
+    return failed
 
 
 def stylization_reconcile(*, now: datetime | None = None) -> dict[str, int]:
@@ -48,8 +60,9 @@ def stylization_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     - running rows whose heartbeat stopped (their worker was killed): `stylization_reap_stale`;
     - queued or running rows whose RQ job is gone (Redis was flushed or restarted without
       persistence) or ended without telling the row (its worker died before it could).
-    It also deletes the `.part` files of writes that a crash cut short. If Redis is
-    down, only the database-side checks run.
+    It deletes the files (objects, on S3) that the failed rows' attempts left and the rows
+    do not show, and the leftovers of writes a crash cut short (`.part` files; unfinished
+    multipart uploads). If Redis is down, only the database-side checks run.
     """
     now = now or timezone.now()
     fixed = {"stale": stylization_reap_stale(now=now), "lost": 0}
@@ -81,9 +94,7 @@ def _fail_rows_without_jobs(now: datetime) -> int:
         message = _lost_job_message(job)
         if message:
             # Conditional on what was read: a row that moved on meanwhile is left alone.
-            failed += Stylization.objects.filter(pk=pk, attempt=attempt, status=status).update(
-                status=Stylization.Status.FAILED, error_message=message, finished_at=now
-            )
+            failed += _fail(Stylization.objects.filter(status=status), pk, attempt, message, now)
     return failed
 
 

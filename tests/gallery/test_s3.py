@@ -29,12 +29,13 @@ from gallery import errors, services
 from gallery.models import Photo, Stylization
 from gallery.responses import IMAGE_HEADERS
 from gallery.storage import AtomicS3Storage, sweep_partial_files
+from stylizer import reconcile
 from stylizer.engine import StyleParams
 from tests import images
 from tests.conftest import ROOT, _stop_workers
 from tests.gallery.api.conftest import token_client
 from tests.gallery.factories import make_style, make_user
-from tests.stylizer.jobs import LONG, finished, running_with_progress, wait_for
+from tests.stylizer.jobs import LONG, finished, running_with_progress, shorten, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.s3]
 
@@ -47,19 +48,41 @@ def _jpeg(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def _swept(bucket, stylization: Stylization, timeout: float = 30) -> list[str]:
+    """The stylization's objects once only those its row shows are left (the row is failed
+    first, its leftovers deleted right after); what is left after `timeout` otherwise."""
+    stylization.refresh_from_db()
+    shown = sorted(name for name in (stylization.preview.name, stylization.result.name) if name)
+    deadline = time.monotonic() + timeout
+    while (keys := bucket.keys(f"results/{stylization.pk}/")) != shown and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return keys
+
+
 def _files_under(folder: Path) -> list[str]:
     return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
 
 
 @pytest.fixture
-def s3_worker(s3_env, s3_storage, _worker_pool, worker_factory, tmp_path):
+def start_s3_worker(s3_env, s3_storage, _worker_pool, worker_factory, tmp_path):
+    """Starts workers on the bucket, each with a MEDIA_ROOT of its own that starts empty;
+    the session's workers (on the shared disk) are stopped first."""
+    _stop_workers(_worker_pool)
+
+    def start():
+        media_root = tmp_path / f"worker-media-{len(list(tmp_path.iterdir()))}"
+        media_root.mkdir()
+        worker = worker_factory({**s3_env, "MEDIA_ROOT": str(media_root)})
+        worker.media_root = media_root
+        return worker
+
+    return start
+
+
+@pytest.fixture
+def s3_worker(start_s3_worker):
     """The only worker for this test: on the bucket, with its own empty MEDIA_ROOT."""
-    _stop_workers(_worker_pool)  # the session's workers store on the shared disk
-    media_root = tmp_path / "worker-media"
-    media_root.mkdir()
-    worker = worker_factory({**s3_env, "MEDIA_ROOT": str(media_root)})
-    worker.media_root = media_root
-    return worker
+    return start_s3_worker()
 
 
 def _upload_photo(client) -> dict:
@@ -145,8 +168,8 @@ def test_the_reconciler_aborts_uploads_that_a_crash_left_unfinished(s3_storage, 
     assert sweep_partial_files(older_than=100 * 365 * 24 * 3600) == 0, "a recent one may still be under way"
     assert len(client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])) == 1
 
-    monkeypatch.setattr(services, "PARTIAL_FILE_MAX_AGE", 0)
-    assert services.stylization_reconcile()["partial_files"] == 1
+    monkeypatch.setattr(reconcile, "PARTIAL_FILE_MAX_AGE", 0)
+    assert reconcile.stylization_reconcile()["partial_files"] == 1
     assert client.list_multipart_uploads(Bucket=bucket).get("Uploads", []) == []
     assert s3_storage.keys() == []
 
@@ -264,12 +287,10 @@ def test_a_killed_attempts_objects_are_swept_from_the_bucket(s3_worker, s3_stora
     stylization = wait_for(stylization, lambda row: row.status == Stylization.Status.FAILED, timeout=10)
     assert stylization.error_message == errors.PROCESS_KILLED.format(cause="signal 9, SIGKILL")
     # Swept; the failed row keeps the last preview it shows.
-    assert s3_storage.keys(f"results/{stylization.pk}/") == [stylization.preview.name]
+    assert _swept(s3_storage, stylization) == [stylization.preview.name]
 
     # The retry, on the same worker, paints into the bucket again.
-    Stylization.objects.filter(pk=stylization.pk).update(
-        params=services.params_to_json(StyleParams(size=SIZE, steps=2))
-    )
+    shorten(stylization, StyleParams(size=SIZE, steps=2))
     services.stylization_retry(stylization=stylization)
     stylization = wait_for(stylization, finished)
     assert stylization.status == Stylization.Status.SUCCEEDED, stylization.error_message
@@ -278,3 +299,24 @@ def test_a_killed_attempts_objects_are_swept_from_the_bucket(s3_worker, s3_stora
         name.startswith(f"results/{stylization.pk}/a2-") for name in s3_storage.keys(f"results/{stylization.pk}/")
     )
     assert _files_under(s3_worker.media_root) == []
+
+
+@pytest.mark.worker
+def test_a_dead_workers_attempt_is_failed_and_its_objects_swept_by_another_worker(start_s3_worker, s3_storage):
+    """A GPU machine gone mid-job cannot clean up: a worker elsewhere fails the row and
+    deletes the objects that attempt left (all but the preview the row shows)."""
+    victim = start_s3_worker()
+    alice = make_user("alice")
+    photo = services.photo_create(owner=alice, file=ContentFile(_jpeg(images.scene((80, 60))), name="p.jpg"))
+    stylization = services.stylization_create(owner=alice, photo=photo, styles=[(make_style(), 1.0)], params=LONG)
+    stylization = wait_for(stylization, lambda row: running_with_progress(row) and bool(row.preview))
+    orphan = f"results/{stylization.pk}/a1-preview_unsaid.jpg"
+    s3_storage.client.put_object(Bucket=s3_storage.name, Key=orphan, Body=b"half a job")
+    survivor = start_s3_worker()
+
+    victim.kill()
+    stylization = wait_for(stylization, lambda row: row.status == Stylization.Status.FAILED, timeout=60)
+    assert stylization.error_message == errors.WORKER_LOST
+    assert _swept(s3_storage, stylization) == [stylization.preview.name]
+    assert survivor.process.poll() is None
+    assert _files_under(victim.media_root) == [] and _files_under(survivor.media_root) == []
