@@ -22,6 +22,7 @@ tools or django-storages' writable files start; the reconciler aborts the old on
 from __future__ import annotations
 
 import base64
+import contextlib
 import errno
 import hashlib
 import mimetypes
@@ -61,6 +62,11 @@ class AtomicFileSystemStorage(FileSystemStorage):
                 os.unlink(partial)
         self._ensure_location_group_id(full_path)
         return os.path.relpath(full_path, self.location).replace("\\", "/")
+
+    def remove_empty_folder(self, name: str) -> None:
+        """Remove the folder `name` if it is empty (not empty, or already gone: nothing to do)."""
+        with contextlib.suppress(OSError):
+            os.rmdir(self.path(name))
 
     def _make_directory(self, directory: str) -> None:
         if self.directory_permissions_mode is not None:

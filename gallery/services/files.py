@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-
 from django.core.files.storage import default_storage
 
 from gallery.models import Stylization
@@ -39,9 +36,10 @@ def discard_unreferenced_files(stylization_id, attempt: int) -> None:
 
 
 def remove_empty_folder(folder: str) -> None:
-    # Not empty, already gone, or a storage without folders: nothing to do.
-    with contextlib.suppress(OSError, NotImplementedError):
-        os.rmdir(default_storage.path(folder))
+    # Object storage has no folders; the filesystem backend removes an empty one.
+    remove = getattr(default_storage, "remove_empty_folder", None)
+    if remove is not None:
+        remove(folder)
 
 
 def delete_files(*names: str) -> None:
