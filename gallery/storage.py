@@ -108,6 +108,10 @@ def _publish(partial: str, full_path: str) -> None:
 class AtomicS3Storage(S3Storage):
     """django-storages' S3 backend, writing each file in a single conditional PUT."""
 
+    # Servers that predate conditional writes (S3 has them since 2024) answer 501; then the
+    # name check before the save (file_overwrite off) is what keeps objects from being replaced.
+    conditional_puts = True
+
     def _save(self, name: str, content) -> str:
         if hasattr(content, "seek"):
             content.seek(0)
@@ -115,20 +119,24 @@ class AtomicS3Storage(S3Storage):
         digest = base64.b64encode(hashlib.md5(body, usedforsecurity=False).digest()).decode()
         while True:
             key = self._normalize_name(clean_name(name))
+            condition = {"IfNoneMatch": "*"} if self.conditional_puts else {}
             try:
                 self.connection.meta.client.put_object(
                     Bucket=self.bucket_name,
                     Key=key,
                     Body=body,
                     ContentMD5=digest,
-                    IfNoneMatch="*",
+                    **condition,
                     **self._get_write_parameters(key, content),
                 )
                 return clean_name(name)
             except ClientError as exc:
-                if _status(exc) not in (409, 412):  # 412: the name is taken; 409: a PUT to it is under way
+                if _status(exc) == 501 and condition:
+                    self.conditional_puts = False
+                elif _status(exc) in (409, 412):  # 412: the name is taken; 409: a PUT to it is under way
+                    name = self.get_available_name(name)
+                else:
                     raise
-                name = self.get_available_name(name)
 
     def stream(self, name: str) -> StoredObject:
         """The object's bytes as a stream, read as they arrive (FileNotFoundError if missing)."""

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
@@ -126,6 +127,23 @@ def test_a_save_that_loses_the_race_for_a_name_takes_another(s3_storage):
     name = default_storage._save("results/x/a.png", ContentFile(b"second writer"))  # as if it had looked first
     assert name != "results/x/a.png"
     assert s3_storage.read("results/x/a.png") == b"first writer" and s3_storage.read(name) == b"second writer"
+
+
+def test_a_server_without_conditional_writes_still_gets_whole_never_overwritten_objects(s3_storage, monkeypatch):
+    """Older S3-compatible servers answer 501 to If-None-Match: the save goes on without it."""
+    client = default_storage.connection.meta.client
+    plain_put = client.put_object
+
+    def put_object(**params):
+        if "IfNoneMatch" in params:
+            error = {"Error": {"Code": "NotImplemented"}, "ResponseMetadata": {"HTTPStatusCode": 501}}
+            raise ClientError(error, "PutObject")
+        return plain_put(**params)
+
+    monkeypatch.setattr(client, "put_object", put_object)
+    first = default_storage.save("results/x/a.png", ContentFile(b"one"))
+    second = default_storage.save("results/x/a.png", ContentFile(b"two"))
+    assert first != second and s3_storage.read(first) == b"one" and s3_storage.read(second) == b"two"
 
 
 _SLOW_WRITER = textwrap.dedent(
