@@ -58,7 +58,9 @@ class ScaleOutStack(load.LoadStack):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        self.spawn("s3", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)])
+        # At idle CPU priority, like the workers: it stands in for a service on machines of its own.
+        command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+        self.spawn("s3", command, idle=self.args.idle_workers)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + S3_START_TIMEOUT
         while True:
@@ -101,7 +103,7 @@ class ScaleOutStack(load.LoadStack):
 
     def describe(self) -> str:
         return (
-            f"{super().describe()}; media in moto's S3 server on 127.0.0.1 (bucket "
+            f"{super().describe()}; media in moto's S3 server on 127.0.0.1 ({self._priority().split(':')[0]}, bucket "
             f"{self.s3_env['AWS_STORAGE_BUCKET_NAME']}), each worker with a MEDIA_ROOT of its own"
         )
 
