@@ -6,7 +6,8 @@ slower than one worker alone (threads spinning at their barriers while the other
 process holds the core). So each engine takes its share of the cores it may use
 (its CPU affinity, which taskset and container CPU sets narrow): those cores divided by
 STYLIZER_WORKERS_PER_HOST (`runstack --workers N` sets it for its workers), at least one.
-STYLIZER_TORCH_THREADS overrides the share.
+STYLIZER_TORCH_THREADS overrides the share, and so does OMP_NUM_THREADS, which PyTorch
+itself honours, when STYLIZER_TORCH_THREADS is unset.
 """
 
 from __future__ import annotations
@@ -32,4 +33,10 @@ def engine_threads() -> int:
         raise ImproperlyConfigured(
             "STYLIZER_TORCH_THREADS must be 0 (a share of the cores) or more, and STYLIZER_WORKERS_PER_HOST 1 or more."
         )
-    return threads or max(1, usable_cores() // workers)
+    return threads or _omp_threads() or max(1, usable_cores() // workers)
+
+
+def _omp_threads() -> int:
+    """OMP_NUM_THREADS as a count (its first level, "4,2" → 4), or 0 if unset or unreadable."""
+    value = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(value) if value.isdigit() else 0
