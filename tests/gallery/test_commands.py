@@ -90,6 +90,8 @@ def test_runstack_starts_everything_and_ctrl_c_stops_it(tmp_path):
         os.killpg(stack.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         output, _ = stack.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}/" in output
+    # A fresh install has no landing-page examples yet: the stack paints them in the background.
+    assert "Painting the landing page's examples in the background" in output
     assert "Stopped." in output
     assert not (tmp_path / "var" / "redis.sock").exists() or not _answers(tmp_path / "var" / "redis.sock")
     assert _processes_mentioning(str(tmp_path)) == []
