@@ -23,6 +23,7 @@ from gallery.models import Stylization, stale_running
 from gallery.services import queue
 from gallery.services.files import PARTIAL_FILE_MAX_AGE
 from gallery.storage import sweep_partial_files
+from stylizer.notify import stylization_notify_settled
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,8 @@ def stylization_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     - running rows whose heartbeat stopped (their worker was killed): `stylization_reap_stale`;
     - queued or running rows whose RQ job is gone (Redis was flushed or restarted without
       persistence) or ended without telling the row (its worker died before it could).
-    It also deletes the `.part` files of writes that a crash cut short. If Redis is
+    It also deletes the `.part` files of writes that a crash cut short and mails the
+    outcomes nobody mailed yet (`stylizer.notify`). If Redis is
     down, only the database-side checks run.
     """
     now = now or timezone.now()
@@ -58,6 +60,7 @@ def stylization_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     except redis.RedisError as exc:
         log.warning("reconcile: the queue is unavailable (%s); only heartbeats were checked", exc)
     fixed["partial_files"] = sweep_partial_files(older_than=PARTIAL_FILE_MAX_AGE)
+    fixed["mailed"] = stylization_notify_settled()
     if any(fixed.values()):
         log.info("reconciled: %s", fixed)
     return fixed

@@ -6,6 +6,7 @@ are, so nothing here retypes them. Image URLs point at the API's owner-checked i
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from gallery import errors, options, selectors
+from gallery import errors, eta, options, selectors
 from gallery.models import Photo, Style, Stylization, StylizationStyle
 from stylizer.engine.params import OPTIONS, STYLE_WEIGHT
 
@@ -58,6 +59,12 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(source="key", help_text="Send it as `Authorization: Token <token>`.")
 
 
+class MeUpdateSerializer(serializers.Serializer):
+    notify_by_email = serializers.BooleanField(
+        help_text="Mail me when a stylization succeeds or fails; needs an e-mail address on the account."
+    )
+
+
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     email = serializers.CharField(help_text="May be empty.")
@@ -66,6 +73,12 @@ class MeSerializer(serializers.Serializer):
     max_active_stylizations = serializers.SerializerMethodField(
         help_text="How many may be queued or running at once; more are refused with 429 `job_limit`."
     )
+    notify_by_email = serializers.SerializerMethodField(
+        help_text="Whether a stylization that succeeds or fails is mailed to `email` (with a link to it)."
+    )
+
+    def get_notify_by_email(self, user) -> bool:
+        return selectors.profile_get(fetched_by=user).notify_by_email
 
     def get_active_stylizations(self, user) -> int:
         return selectors.stylization_count_active(fetched_by=user)
@@ -283,6 +296,8 @@ _RUNNING = {
     "step": 105,
     "total_steps": 250,
     "queue_position": None,
+    "eta_seconds": 95,
+    "eta_at": "2026-11-24T09:32:45Z",
     "photo": _PHOTO_ID,
     "styles": [{"id": _STYLE_ID, "title": "The Starry Night", "weight": 1.0}],
     "options": {
@@ -309,6 +324,8 @@ _SUCCEEDED = {
     "status": "succeeded",
     "progress": 100,
     "step": 250,
+    "eta_seconds": None,
+    "eta_at": None,
     "finished_at": "2026-11-24T09:32:10Z",
     "run_seconds": 66.4,
     "preview_url": f"{_BASE}/stylizations/{_STYLIZATION_ID}/preview/?step=250",
@@ -331,6 +348,12 @@ class StylizationSerializer(serializers.ModelSerializer):
     queue_position = serializers.SerializerMethodField(
         help_text="While queued: 1 for the next job a worker takes; null otherwise."
     )
+    eta_seconds = serializers.SerializerMethodField(
+        help_text="While queued or running: seconds until the result is expected, from the worker's measured "
+        "step times at each stage and the jobs ahead in the queue, refined as steps run; null when finished "
+        "or before any worker has measured its speed."
+    )
+    eta_at = serializers.SerializerMethodField(help_text="When the result is expected: now + eta_seconds; or null.")
     preview_url = serializers.SerializerMethodField(help_text="Latest preview image while running or when done.")
     result_url = serializers.SerializerMethodField(help_text="The result PNG once succeeded; add ?download=1 to save.")
     can_cancel = serializers.BooleanField(source="is_active")
@@ -345,6 +368,8 @@ class StylizationSerializer(serializers.ModelSerializer):
             "step",
             "total_steps",
             "queue_position",
+            "eta_seconds",
+            "eta_at",
             "photo",
             "styles",
             "options",
@@ -375,6 +400,20 @@ class StylizationSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_queue_position(self, stylization: Stylization) -> int | None:
         return selectors.stylization_queue_position(stylization=stylization)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=0))
+    def get_eta_seconds(self, stylization: Stylization) -> int | None:
+        # One snapshot of the queue per response, however many rows it lists.
+        snapshot = self.context.setdefault("queue_snapshot", eta.QueueSnapshot())
+        return snapshot.seconds_left(stylization)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_eta_at(self, stylization: Stylization) -> str | None:
+        seconds = self.get_eta_seconds(stylization)
+        if seconds is None:
+            return None
+        snapshot = self.context["queue_snapshot"]
+        return serializers.DateTimeField().to_representation(snapshot.now + timedelta(seconds=seconds))
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_preview_url(self, stylization: Stylization) -> str | None:
