@@ -66,7 +66,9 @@ def signup(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def account_settings(request: HttpRequest) -> HttpResponse:
     profile = selectors.profile_get(fetched_by=request.user)
-    form = AccountSettingsForm(request.POST or None, initial={"notify_by_email": profile.notify_by_email})
+    # Not `request.POST or None`: unticking the only box posts no field at all.
+    data = request.POST if request.method == "POST" else None
+    form = AccountSettingsForm(data, initial={"notify_by_email": profile.notify_by_email})
     if request.method == "POST" and form.is_valid():
         try:
             services.profile_update(user=request.user, notify_by_email=form.cleaned_data["notify_by_email"])
