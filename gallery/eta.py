@@ -119,22 +119,28 @@ class StageClock:
         self.last = time.monotonic() if start is None else start
         self.done = [0] * len(stages)
         self.seconds = [0.0] * len(stages)
+        self.first = [0.0] * len(stages)
 
     def step(self, stage: int, now: float | None = None) -> None:
-        """One step of `stage` (1-based, as the engine's Progress counts) ended at `now`.
-        A stage's first step carries its set-up (the style targets at its size), as it should."""
+        """One step of `stage` (1-based, as the engine's Progress counts) ended at `now`."""
         now = time.monotonic() if now is None else now
         index = min(max(stage, 1), len(self.stages)) - 1
+        if not self.done[index]:
+            self.first[index] = now - self.last
         self.done[index] += 1
         self.seconds[index] += now - self.last
         self.last = now
 
+    def per_step(self, index: int) -> float:
+        """Measured seconds per step at a stage begun. Its first step also carries the stage's
+        set-up (loading the images, the style targets at its size: several steps' worth on the
+        first stage), so it is left out once a second step is timed."""
+        if self.done[index] >= 2:
+            return (self.seconds[index] - self.first[index]) / (self.done[index] - 1)
+        return self.seconds[index] / self.done[index]
+
     def _measured(self) -> list[tuple[int, float, int]]:
-        return [
-            (pixels, self.seconds[i] / self.done[i], self.done[i])
-            for i, (pixels, _) in enumerate(self.stages)
-            if self.done[i]
-        ]
+        return [(pixels, self.per_step(i), self.done[i]) for i, (pixels, _) in enumerate(self.stages) if self.done[i]]
 
     def speed(self) -> Speed | None:
         """The best model of this job's steps: fitted, or a known shape scaled to the latest stage."""
@@ -156,7 +162,7 @@ class StageClock:
         for i, (pixels, steps) in enumerate(self.stages):
             if steps <= self.done[i]:
                 continue
-            per_step = self.seconds[i] / self.done[i] if self.done[i] else speed.step_seconds(pixels)
+            per_step = self.per_step(i) if self.done[i] else speed.step_seconds(pixels)
             left += (steps - self.done[i]) * per_step
         return left
 
@@ -215,7 +221,7 @@ def _worker_count() -> int:
         return 1
 
 
-def _mean(speeds: Iterable[Speed]) -> Speed | None:
+def mean_speed(speeds: Iterable[Speed]) -> Speed | None:
     speeds = list(speeds)
     if not speeds:
         return None
@@ -236,7 +242,7 @@ class QueueSnapshot:
 
     def _load(self) -> None:
         self._loaded = True
-        speed = _mean(speeds_load().values())
+        speed = mean_speed(speeds_load().values())
         workers = _worker_count()
         active = Stylization.objects.select_related("photo").only(
             "pk", "status", "params", "eta_at", "queued_at", "started_at", "photo__width", "photo__height"

@@ -145,9 +145,10 @@ def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict
         )
     )
     worker = _worker_name()
-    state.clock = eta.StageClock(
-        eta.plan(params, (stylization.photo.width, stylization.photo.height)), prior=eta.speeds_load().get(worker)
-    )
+    # Before its first steps: this worker's last speed, else the other workers' (a shape to scale).
+    speeds = eta.speeds_load()
+    prior = speeds.get(worker) or eta.mean_speed(speeds.values())
+    state.clock = eta.StageClock(eta.plan(params, (stylization.photo.width, stylization.photo.height)), prior=prior)
     state.write(eta_at=state.clock.finish_at())
     try:
         content = _open_stored(stylization.photo.image)

@@ -130,3 +130,18 @@ def test_a_queued_job_waits_for_the_running_one_and_the_jobs_ahead(idle_queue, r
     queued = member_api.get("/api/v1/stylizations/?status=queued").json()
     assert all(item["eta_seconds"] for item in queued["results"])
     redis_connection.delete(eta.SPEEDS_KEY)
+
+
+def test_a_stages_set_up_in_its_first_step_does_not_inflate_the_estimate():
+    clock = eta.StageClock(LADDER, start=0.0)
+    clock.step(1, 5.0)  # loading the images and the style targets: 5 s before the first step ends
+    assert clock.remaining() > 100, "one step timed: the set-up is all we know"
+    now = 5.0
+    for _ in range(3):
+        now += TRUE.step_seconds(LADDER[0][0])
+        clock.step(1, now)
+    per_step = TRUE.step_seconds(LADDER[0][0])
+    assert clock.per_step(0) == pytest.approx(per_step)
+    assert clock.remaining() == pytest.approx(
+        (LADDER[0][1] - 4) * per_step + eta.Speed(rate=per_step / (LADDER[0][0] / 1e6)).job_seconds(LADDER[1:])
+    )
