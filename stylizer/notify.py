@@ -1,9 +1,9 @@
 """Mail a stylization's outcome to its owner, once, if they asked for it (their Profile).
 
 The worker side sends it when it settles the row: the job's own process right after it
-writes the outcome (`stylizer.run`), and the reconciler's sweep for rows that others
-settled (a killed engine process failed by its worker, a dead worker's row failed by
-the reaper). Each attempt that succeeds or fails is claimed once, by a conditional
+writes the outcome (`stylizer.run`), the worker when it fails the row of an engine
+process that died (`stylizer.watch`), and the reconciler's sweep for the rest (a dead
+worker's row, failed by the reaper). Each attempt that succeeds or fails is claimed once, by a conditional
 update of `notified_attempt`, so two workers, a rerun of the sweep or the job and the
 sweep racing never mail twice; a cancel is never mailed (the user did it), and a retry is
 a new attempt with its own mail. A mail that cannot be sent is logged, not retried: the
