@@ -100,8 +100,12 @@ def test_describe_says_the_wait_in_words():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_queued_job_waits_for_the_running_one_and_the_jobs_ahead(idle_queue, redis_connection, member_api):
+def test_a_queued_job_waits_for_the_running_one_and_the_jobs_ahead(
+    idle_queue, redis_connection, member_api, monkeypatch
+):
     redis_connection.delete(eta.SPEEDS_KEY)
+    workers = 1  # workers killed by other tests may still be registered in Redis for a while
+    monkeypatch.setattr(eta, "_worker_count", lambda: workers)
 
     user = make_user()
     photo, style = make_photo(user, size=(64, 64)), make_style()
@@ -121,6 +125,10 @@ def test_a_queued_job_waits_for_the_running_one_and_the_jobs_ahead(idle_queue, r
     assert eta.QueueSnapshot(now).seconds_left(running) == 30
     assert eta.QueueSnapshot(now).seconds_left(ahead) == math.ceil(30 + job)
     assert eta.QueueSnapshot(now).seconds_left(mine) == math.ceil(30 + 2 * job)
+    workers = 2  # the second worker is idle: it takes the next job at once, then the one after
+    assert eta.QueueSnapshot(now).seconds_left(ahead) == math.ceil(job)
+    assert eta.QueueSnapshot(now).seconds_left(mine) == math.ceil(2 * job)
+    workers = 1
 
     # The API and the status the result page polls say the same.
     member_api.force_authenticate(user)
