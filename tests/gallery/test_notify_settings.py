@@ -116,3 +116,14 @@ def test_the_api_refuses_opting_in_without_an_address():
     response = client.patch("/api/v1/me/", {"notify_by_email": True}, format="json")
     assert response.status_code == 400
     assert errors.NO_EMAIL_TO_NOTIFY in str(response.json())
+
+
+def test_staff_see_and_change_a_users_mail_setting_in_the_admin():
+    from django.test import Client
+
+    staff = make_user(is_staff=True, is_superuser=True)
+    user = make_user(email="x@example.com")
+    page = Client()
+    page.force_login(staff)
+    response = page.get(f"/admin/auth/user/{user.pk}/change/")
+    assert response.status_code == 200 and 'name="profile-0-notify_by_email"' in response.content.decode()
