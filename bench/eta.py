@@ -1,12 +1,12 @@
 """How honest the ETA is (gallery/eta.py): predicted against actual time left, on a real job.
 
     python bench/eta.py [--content ../shared/images/content/forest.jpg]
-                        [--style ../shared/images/styles/the_scream.jpg] [--size 512] [--warm-size 256]
+                        [--style ../shared/images/styles/the_scream.jpg] [--size 512] [--warm-preset draft]
 
-As a worker would: a small job first (--warm-size) gives the worker's speed (its fit over
-the stages), then the measured job runs with two stopwatches fed the same step times, one
-with that speed as its prior ("warm": a worker that has run a job before) and one with
-none ("cold": a fresh worker's first job). Prints, at fractions of the job's real wall
+As a worker would: a shorter job of the same size first (--warm-preset) gives the worker
+its curve of step times, then the measured job runs with two stopwatches fed the same step
+times, one starting from that curve ("warm": a worker that has run a job of this size
+before) and one from nothing ("cold": a fresh worker's first job). Prints, at fractions of the job's real wall
 time, the time left each predicts, the real time left and the share of steps done (what
 a percentage bar would say).
 """
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--content", default=str(SHARED / "content" / "forest.jpg"))
     parser.add_argument("--style", default=str(SHARED / "styles" / "the_scream.jpg"))
     parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--warm-size", type=int, default=256)
+    parser.add_argument("--warm-preset", default="draft")
     parser.add_argument("--preset", default="standard")
     args = parser.parse_args()
     with open(args.content, "rb") as f:
@@ -67,7 +67,7 @@ def main() -> None:
     with open(args.style, "rb") as f:
         style = open_image(f, name=Path(args.style).name)
 
-    warm_params = StyleParams(size=args.warm_size, preset=args.preset, seed=1, device="cpu")
+    warm_params = StyleParams(size=args.size, preset=args.warm_preset, seed=1, device="cpu")
     warm_clock = eta.StageClock(eta.plan(warm_params, content.size))
     run(content, style, warm_params, [warm_clock])
     prior = warm_clock.speed()
@@ -77,7 +77,7 @@ def main() -> None:
     trace = run(content, style, params, [eta.StageClock(stages, prior=prior), eta.StageClock(stages)])
     total_time, total_steps = trace[-1][0], trace[-1][1]
     print(f"{args.size} px {args.preset}, stages (pixels, steps) {stages}: {total_time:.0f} s, {total_steps} steps")
-    print(f"worker speed from the {args.warm_size} px job: {prior}")
+    print(f"worker's curve from the {args.size} px {args.warm_preset} job: {prior}")
     print("| time done | steps done | real left | warm ETA | cold ETA |")
     print("| --- | --- | --- | --- | --- |")
     rows = []

@@ -4,19 +4,21 @@ A percentage of steps is a poor guide: coarse-to-fine stages differ in cost per 
 the ratio of their pixels (16x between a 128 px and a 512 px stage), so 18 % of the steps
 can be 5 % of the time. The estimate is built from measured step times instead:
 
-- Cost model: one optimizer step at a stage of `p` pixels takes `overhead + rate * p`
-  seconds (`Speed`). The work per step is VGG-19 forward and backward passes, which scale
-  with the pixels; the overhead is what does not (Python, kernel launches; it dominates
-  small stages on a GPU).
-- While a job runs, the worker (`stylizer.run`) times every step (`StageClock`): the
-  stage it is in keeps its own measured time per step; later stages are extrapolated
-  from the stages done (a least-squares fit of rate and overhead once two stage sizes
-  are measured, else the worker's previous fit scaled to this job's measured stage, else
-  a rate through the pixels alone), and the expected finish is written to the row
-  (`eta_at`) with every progress write, so it is refined as the steps run.
-- Each worker keeps its last fitted speed in Redis (`speed_store`); a job's estimate
-  before its first steps comes from it, and so do the estimates for queued jobs (the
-  mean over the workers that have measured one).
+- Cost model (`Speed`): a worker's seconds per step as a curve over a stage's pixels,
+  through the step times it measured (interpolated on log-log axes). The work per step is
+  VGG-19 forward and backward passes, about in proportion to the pixels, but not quite:
+  small stages carry a fixed overhead (Python, kernel launches: most of a step on a GPU),
+  and what a pixel costs can change with the size (caches), so no single rate fits
+  every machine; measured points do.
+- While a job runs, the worker (`stylizer.run`) times every step (`StageClock`): a
+  stage begun keeps its own measured time per step; later stages come from the worker's
+  curve of earlier jobs, scaled to how fast this job's latest stage runs (the machine may
+  be busier now), or, on a worker's first job, from this job's stages alone. The expected
+  finish is written to the row (`eta_at`) with every progress write, so it is refined as
+  the steps run, and at the end the job's stages are merged into the worker's curve.
+- Each worker keeps its curve in Redis (`speed_save`, `speeds_load`); a job's estimate
+  before its first steps comes from it (a fresh worker borrows another's), and so do the
+  estimates for queued jobs (the mean over the workers' curves).
 - A queued job waits for the jobs ahead: the running ones' remaining times and the
   queued ones' estimates, spread over the workers as they free up (`QueueSnapshot`).
 
@@ -49,25 +51,70 @@ SPEEDS_KEY = "stylizer:speeds"
 SPEED_TTL = 30 * 24 * 3600
 # Queued rows the snapshot reads at most (the queue is never this long in practice).
 QUEUE_LOOKAHEAD = 500
+# Measured sizes within this ratio count as the same size; a curve keeps at most MAX_POINTS.
+SAME_SIZE = 1.15
+MAX_POINTS = 16
 
 Plan = list[tuple[int, int]]  # (pixels, steps) for each stage, coarsest first
 
 
 @dataclass(frozen=True)
 class Speed:
-    """Seconds per optimizer step: `overhead + rate * megapixels`."""
+    """Seconds per optimizer step as a function of a stage's pixels, from measured points.
 
-    rate: float  # seconds per megapixel-step
-    overhead: float = 0.0  # seconds per step, whatever the size
+    Between two measured sizes it interpolates on log-log axes (a power law through each
+    pair); past the largest it goes on with the last pair's exponent, but never below 1
+    (a step never costs less per pixel for being larger; it may cost more, past a
+    cache); below the smallest, with the first pair's exponent, at most 1 (small steps carry a fixed
+    overhead). One point: the cost in proportion to the pixels.
+    """
+
+    points: tuple[tuple[int, float], ...]  # (pixels, seconds per step), by pixels
 
     def step_seconds(self, pixels: int) -> float:
-        return self.overhead + self.rate * pixels / 1e6
+        points = self.points
+        if len(points) == 1:
+            return points[0][1] * pixels / points[0][0]
+        index = next((i for i in range(1, len(points) - 1) if pixels < points[i][0]), len(points) - 1)
+        (p0, t0), (p1, t1) = points[index - 1], points[index]
+        exponent = math.log(t1 / t0) / math.log(p1 / p0)
+        if pixels > points[-1][0]:
+            exponent = max(exponent, 1.0)
+        elif pixels < points[0][0]:
+            exponent = min(max(exponent, 0.0), 1.0)
+        return t0 * (pixels / p0) ** exponent
 
     def job_seconds(self, plan: Plan) -> float:
         return sum(steps * self.step_seconds(pixels) for pixels, steps in plan)
 
-    def scaled(self, factor: float) -> Speed:
-        return Speed(self.rate * factor, self.overhead * factor)
+    def merged(self, measured: Sequence[tuple[int, float]]) -> Speed:
+        """This curve updated with newer measurements: they replace the points of sizes
+        within SAME_SIZE of theirs, and the other points are scaled by how much slower or
+        faster the machine is now than the curve says, at the latest measured size."""
+        if not measured:
+            return self
+        # The speed now, compared where the curve was measured rather than extrapolated.
+        known = [(p, t) for p, t in measured if self._near_a_point(p)]
+        pixels, seconds = (known or measured)[-1]
+        factor = seconds / self.step_seconds(pixels)
+        kept = [(p, t * factor) for p, t in self.points if not any(_same_size(p, q) for q, _ in measured)]
+        return Speed.of([*kept, *measured])
+
+    def _near_a_point(self, pixels: int) -> bool:
+        return any(_same_size(pixels, p) for p, _ in self.points)
+
+    @classmethod
+    def of(cls, points: Iterable[tuple[int, float]]) -> Speed:
+        """A curve through these points (sorted; one per size; the MAX_POINTS most spread kept)."""
+        by_size = sorted({int(p): float(t) for p, t in points if p > 0 and t > 0}.items())
+        while len(by_size) > MAX_POINTS:  # drop one of the two closest sizes
+            i = min(range(1, len(by_size)), key=lambda i: by_size[i][0] / by_size[i - 1][0])
+            del by_size[i - 1]
+        return cls(tuple(by_size))
+
+
+def _same_size(a: int, b: int) -> bool:
+    return abs(math.log(a / b)) <= math.log(SAME_SIZE)
 
 
 def plan(params: StyleParams | dict, photo: tuple[int, int]) -> Plan:
@@ -87,27 +134,6 @@ def with_step_cap(params: StyleParams) -> StyleParams:
     if cap and sum(stage.steps for stage in params.stages()) > cap:
         return params.replace(steps=cap)
     return params
-
-
-def fit(samples: Sequence[tuple[int, float, int]]) -> Speed | None:
-    """A speed from measured stages, each (pixels, seconds per step, steps measured).
-
-    Weighted least squares for overhead and rate once two sizes are measured; None if
-    fewer, or if the fit is not physical (a negative rate or overhead: noise on stages too
-    close in size), so the caller falls back to a simpler model.
-    """
-    points = [(pixels / 1e6, seconds, weight) for pixels, seconds, weight in samples if weight > 0]
-    if len({x for x, _, _ in points}) < 2:
-        return None
-    total = sum(w for _, _, w in points)
-    mean_x = sum(w * x for x, _, w in points) / total
-    mean_y = sum(w * y for _, y, w in points) / total
-    var = sum(w * (x - mean_x) ** 2 for x, _, w in points)
-    rate = sum(w * (x - mean_x) * (y - mean_y) for x, y, w in points) / var
-    overhead = mean_y - rate * mean_x
-    if rate <= 0 or overhead < 0:
-        return None
-    return Speed(rate, overhead)
 
 
 class StageClock:
@@ -139,19 +165,13 @@ class StageClock:
             return (self.seconds[index] - self.first[index]) / (self.done[index] - 1)
         return self.seconds[index] / self.done[index]
 
-    def _measured(self) -> list[tuple[int, float, int]]:
-        return [(pixels, self.per_step(i), self.done[i]) for i, (pixels, _) in enumerate(self.stages) if self.done[i]]
-
     def speed(self) -> Speed | None:
-        """The best model of this job's steps: fitted, or a known shape scaled to the latest stage."""
-        measured = self._measured()
-        shape = fit(measured) or self.prior
+        """This job's step times as a curve: the stages timed so far on the worker's curve
+        from earlier jobs (scaled to how fast it runs now), or on their own."""
+        measured = [(pixels, self.per_step(i)) for i, (pixels, _) in enumerate(self.stages) if self.done[i]]
         if not measured:
-            return shape
-        pixels, per_step, _ = measured[-1]
-        if shape is None:
-            return Speed(rate=per_step / (pixels / 1e6))
-        return shape.scaled(per_step / shape.step_seconds(pixels))
+            return self.prior
+        return self.prior.merged(measured) if self.prior is not None else Speed.of(measured)
 
     def remaining(self) -> float | None:
         """Seconds left after the last step: measured times at stages begun, the model elsewhere."""
@@ -184,17 +204,17 @@ def _connection():
 
 
 def speed_save(worker: str, speed: Speed) -> None:
-    """Remember a worker's latest fitted speed (best effort: Redis may be down)."""
+    """Remember a worker's step-time curve (best effort: Redis may be down)."""
     try:
         connection = _connection()
-        connection.hset(SPEEDS_KEY, worker, json.dumps({"rate": speed.rate, "overhead": speed.overhead}))
+        connection.hset(SPEEDS_KEY, worker, json.dumps({"points": speed.points}))
         connection.expire(SPEEDS_KEY, SPEED_TTL)
     except redis.RedisError as exc:
         log.info("could not save the speed of %s: %s", worker, exc)
 
 
 def speeds_load() -> dict[str, Speed]:
-    """Every worker's last speed; empty if none is known or Redis is down."""
+    """Every worker's step-time curve; empty if none is known or Redis is down."""
     try:
         stored = _connection().hgetall(SPEEDS_KEY)
     except redis.RedisError as exc:
@@ -204,9 +224,11 @@ def speeds_load() -> dict[str, Speed]:
     for worker, value in stored.items():
         try:
             data = json.loads(value)
-            speeds[worker.decode()] = Speed(float(data["rate"]), float(data["overhead"]))
+            speed = Speed.of((int(p), float(t)) for p, t in data["points"])
         except (ValueError, KeyError, TypeError):
             continue
+        if speed.points:
+            speeds[worker.decode()] = speed
     return speeds
 
 
@@ -221,11 +243,10 @@ def _worker_count() -> int:
         return 1
 
 
-def mean_speed(speeds: Iterable[Speed]) -> Speed | None:
-    speeds = list(speeds)
-    if not speeds:
-        return None
-    return Speed(sum(s.rate for s in speeds) / len(speeds), sum(s.overhead for s in speeds) / len(speeds))
+def best_known(speeds: Iterable[Speed]) -> Speed | None:
+    """For a worker with no curve of its own: the most detailed of the others' (its shape
+    is what counts; the worker's first stage scales it to its own speed)."""
+    return max(speeds, key=lambda speed: len(speed.points), default=None)
 
 
 # Reading estimates ---------------------------------------------------------------------
@@ -242,7 +263,7 @@ class QueueSnapshot:
 
     def _load(self) -> None:
         self._loaded = True
-        speed = mean_speed(speeds_load().values())
+        speeds = list(speeds_load().values())
         workers = _worker_count()
         active = Stylization.objects.select_related("photo").only(
             "pk", "status", "params", "eta_at", "queued_at", "started_at", "photo__width", "photo__height"
@@ -251,27 +272,26 @@ class QueueSnapshot:
         queued = active.filter(status=Stylization.Status.QUEUED).order_by("queued_at", "pk")[:QUEUE_LOOKAHEAD]
         free_at: list[float] = []
         for row in running:
-            left = self._running_left(row, speed)
+            left = self._running_left(row, speeds)
             self._finishes[row.pk] = left
             free_at.append(left if left is not None else 0.0)
         # The running jobs hold their workers; idle workers are free now.
         free_at = sorted(free_at)[:workers] + [0.0] * max(0, workers - len(free_at))
         heapq.heapify(free_at)
         for row in queued:
-            if speed is None:
+            if not speeds:
                 self._finishes[row.pk] = None
                 continue
-            finish = heapq.heappop(free_at) + speed.job_seconds(plan(row.params, (row.photo.width, row.photo.height)))
+            finish = heapq.heappop(free_at) + _job_seconds(speeds, row)
             heapq.heappush(free_at, finish)
             self._finishes[row.pk] = finish
 
-    def _running_left(self, row: Stylization, speed: Speed | None) -> float | None:
+    def _running_left(self, row: Stylization, speeds: list[Speed]) -> float | None:
         if row.eta_at is not None:
             return max(0.0, (row.eta_at - self.now).total_seconds())
-        if speed is None or row.started_at is None:
+        if not speeds or row.started_at is None:
             return None
-        total = speed.job_seconds(plan(row.params, (row.photo.width, row.photo.height)))
-        return max(0.0, total - (self.now - row.started_at).total_seconds())
+        return max(0.0, _job_seconds(speeds, row) - (self.now - row.started_at).total_seconds())
 
     def seconds_left(self, stylization: Stylization) -> int | None:
         """Seconds until the row's result is expected; None when finished or not yet known."""
@@ -281,6 +301,12 @@ class QueueSnapshot:
             self._load()
         left = self._finishes.get(stylization.pk)
         return None if left is None else math.ceil(left)
+
+
+def _job_seconds(speeds: list[Speed], row: Stylization) -> float:
+    """A job's estimate before it runs: the mean over the workers' curves (any may take it)."""
+    stages = plan(row.params, (row.photo.width, row.photo.height))
+    return sum(speed.job_seconds(stages) for speed in speeds) / len(speeds)
 
 
 def describe(seconds: int | None) -> str:

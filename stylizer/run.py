@@ -147,7 +147,7 @@ def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict
     worker = _worker_name()
     # Before its first steps: this worker's last speed, else the other workers' (a shape to scale).
     speeds = eta.speeds_load()
-    prior = speeds.get(worker) or eta.mean_speed(speeds.values())
+    prior = speeds.get(worker) or eta.best_known(speeds.values())
     state.clock = eta.StageClock(eta.plan(params, (stylization.photo.width, stylization.photo.height)), prior=prior)
     state.write(eta_at=state.clock.finish_at())
     try:
