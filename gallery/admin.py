@@ -253,3 +253,7 @@ class UserAdmin(auth_admin.UserAdmin):
 
     change_password_form = AdminPasswordChangeForm
     inlines = [ProfileInline]
+
+
+# Registered in their own module: share links (the public gallery's moderation) and examples.
+from gallery import admin_social  # noqa: E402, F401

@@ -90,6 +90,15 @@ NO_EMAIL_TO_NOTIFY = (
 )
 CANNOT_CANCEL = "Only a queued or running stylization can be cancelled."
 CANNOT_RETRY = "Only a failed or cancelled stylization can be retried."
+REMIX_AS = "Remix a result as the photo or as a style."
+REMIX_SHARED_AS_PHOTO = "A result someone shared with you can be remixed as a style, not as your photo."
+REMIX_ONE_SOURCE = "Name the result to remix by one of stylization or share_token."
+REMIX_NOT_FINISHED = "Only a finished result can be remixed; wait until it has succeeded."
+EACH_CATALOGUE_ONLY = (
+    "One picture per style takes styles from the catalogue; your own style image (or a remixed result "
+    "used as a style) can only be blended. Choose “Blend them into one picture”, or leave it out."
+)
+CANNOT_SHARE = "Only a finished result can be shared; wait until the stylization has succeeded."
 WORKER_LOST = "The worker stopped while running this stylization; retry it."
 PROCESS_KILLED = (
     "The process running this stylization was killed ({cause}) before it finished; "

@@ -17,9 +17,11 @@ from django.contrib.auth.models import User
 
 from gallery import errors, images, options, services
 from gallery.models import Photo, Style
+from gallery.remix import AS_PHOTO, AS_STYLE, Remix
 from stylizer.engine.params import MAX_SIZE, MIN_SIZE, OPTIONS, STYLE_WEIGHT, StyleParams
 
 WEIGHT_PREFIX = "weight_"
+MODE_BLEND, MODE_EACH = "blend", "each"
 
 
 class SignUpForm(UserCreationForm):
@@ -120,6 +122,14 @@ class StylizationForm(forms.Form):
         required=False,
         help_text="Private to you; it never appears in the catalogue.",
     )
+    mode = forms.ChoiceField(
+        label="With several styles",
+        choices=[(MODE_BLEND, "Blend them into one picture"), (MODE_EACH, "One picture per style")],
+        initial=MODE_BLEND,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="One picture per style makes a set with a contact sheet; each counts as a stylization.",
+    )
     style_file_weight = options.form_field(STYLE_WEIGHT, required=False)
     # The sizes the site offers (STYLIZER_SIZES, each within the spec's range), as choices.
     size = forms.TypedChoiceField(label=OPTIONS["size"].label, coerce=int)
@@ -131,8 +141,9 @@ class StylizationForm(forms.Form):
     # POST) gives the first submission's stylization instead of a second job.
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=255)
 
-    def __init__(self, *args, photos, styles, **kwargs):
+    def __init__(self, *args, photos, styles, remix: Remix | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.remix = remix  # its result is the photo or one more style (gallery/remix.py)
         self.fields["idempotency_key"].initial = uuid.uuid4().hex
         self.fields["photo"].queryset = photos
         self.fields["styles"].queryset = styles
@@ -149,10 +160,14 @@ class StylizationForm(forms.Form):
         chosen = {f"{WEIGHT_PREFIX}{style.pk}" for style in data.get("styles") or ()}
         for name in [name for name in self.errors if name.startswith(WEIGHT_PREFIX) and name not in chosen]:
             del self.errors[name]
-        if not data.get("photo") and not data.get("photo_file"):
+        remix_as = self.remix.as_ if self.remix else None
+        if not data.get("photo") and not data.get("photo_file") and remix_as != AS_PHOTO:
             self.add_error("photo", "Choose one of your photos or upload a new one.")
-        if not data.get("styles") and not data.get("style_file"):
+        if not data.get("styles") and not data.get("style_file") and remix_as != AS_STYLE:
             self.add_error("styles", errors.NO_STYLES)
+        data["mode"] = data.get("mode") or MODE_BLEND
+        if data["mode"] == MODE_EACH and (data.get("style_file") or remix_as == AS_STYLE):
+            self.add_error("mode", errors.EACH_CATALOGUE_ONLY)
         return data
 
     def _selected(self, name: str) -> set[str]:

@@ -37,6 +37,10 @@ def result_path(instance: models.Model, filename: str) -> str:
     return _image_path("results", instance, filename)
 
 
+def example_path(instance: models.Model, filename: str) -> str:
+    return _image_path("examples", instance, filename)
+
+
 class Photo(models.Model):
     """A content image a user uploaded, re-encoded without metadata."""
 
@@ -165,6 +169,21 @@ class Stylization(models.Model):
         "a repeated request with the same key gets this row instead of a second job.",
     )
 
+    # A remix starts from an earlier result, as its photo or as a style (gallery/remix.py).
+    remix_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="remixes",
+        help_text="The result this one started from (kept as long as that result exists).",
+    )
+    # "One result each": the set of stylizations one request made, one per style (gallery/services/batches.py).
+    batch = models.ForeignKey("Batch", on_delete=models.SET_NULL, null=True, blank=True, related_name="stylizations")
+    remix_as = models.CharField(
+        max_length=8, blank=True, choices=[("photo", "as the photo"), ("style", "as a style")], default=""
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -220,6 +239,73 @@ class StylizationStyle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.style} × {self.weight:g}"
+
+
+class ShareLink(models.Model):
+    """A revocable public link to one succeeded stylization's result (`/s/<token>/`).
+
+    The token is the only credential: anyone holding it sees the result and the paintings'
+    titles, nothing else of the owner's (no photo, no ids). Revoking deletes the row, so the
+    link is a 404 from then on. At most one link per stylization: sharing again returns it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    stylization = models.OneToOneField(Stylization, on_delete=models.CASCADE, related_name="share_link")
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    public = models.BooleanField(default=False, help_text="The owner lists it in the public gallery (/explore/).")
+    hidden = models.BooleanField(default=False, help_text="Staff: keep it out of the public gallery.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Share of {self.stylization}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:share_page", args=[self.token])
+
+
+class Example(models.Model):
+    """A before/after pair on the landing page: the starter photo painted by the engine in a
+    curated style, made at install (`manage.py make_examples`), public like the catalogue."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    style = models.OneToOneField(Style, on_delete=models.CASCADE, related_name="example")
+    photo = models.ImageField(upload_to=example_path, width_field="width", height_field="height")
+    result = models.ImageField(upload_to=example_path)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    run_seconds = models.FloatField(help_text="Engine wall time, as measured when it was made.")
+    params = models.JSONField(help_text="The engine's StyleParams it was made with (size, steps, seed).")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["style__position", "style__title"]
+
+    def __str__(self) -> str:
+        return f"Example in {self.style}"
+
+
+class Batch(models.Model):
+    """One photo in many styles: the stylizations one request made, one result per style,
+    shown together with a contact sheet. Each counts against the job cap and quotas."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="batches")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="batches")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return f"{self.photo} in {self.stylizations.count()} styles"
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:batch_detail", args=[self.pk])
 
 
 class Profile(models.Model):

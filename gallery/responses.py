@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 
+from gallery.downloads import download_name
 from gallery.models import Stylization
 
 # Every image response: the browser takes the Content-Type as sent (no sniffing the bytes
@@ -35,5 +36,6 @@ def image(field: FieldFile, *, download_name: str | None = None) -> FileResponse
 
 
 def result(stylization: Stylization, *, download: bool) -> FileResponse:
-    """A stylization's result PNG; with `download`, saved as `stylized-<id>.png`."""
-    return image(stylization.result, download_name=f"stylized-{stylization.pk}.png" if download else None)
+    """A stylization's result PNG; with `download`, saved under a name made of the photo's
+    and the paintings' (gallery/downloads.py), not a UUID."""
+    return image(stylization.result, download_name=download_name(stylization) if download else None)

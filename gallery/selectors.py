@@ -15,7 +15,17 @@ from django.db.models.query import ModelIterable
 from django.http import Http404
 
 from gallery import errors
-from gallery.models import Photo, Profile, Style, Stylization, StylizationStyle, stale_running
+from gallery.models import (
+    Batch,
+    Example,
+    Photo,
+    Profile,
+    ShareLink,
+    Style,
+    Stylization,
+    StylizationStyle,
+    stale_running,
+)
 
 
 def _visible(queryset: QuerySet, fetched_by: AbstractBaseUser) -> QuerySet:
@@ -162,3 +172,67 @@ def stylization_queue_position(*, stylization: Stylization) -> int | None:
 def stylization_count_active(*, fetched_by: AbstractBaseUser) -> int:
     active = Stylization.objects.filter(owner=fetched_by, status__in=Stylization.ACTIVE_STATUSES)
     return active.exclude(stale_running()).count()
+
+
+# Share links ---------------------------------------------------------------------------
+
+
+def _shares() -> QuerySet[ShareLink]:
+    links = Prefetch("stylization__style_links", queryset=StylizationStyle.objects.select_related("style"))
+    return ShareLink.objects.select_related("stylization").prefetch_related(links)
+
+
+def share_list(*, fetched_by: AbstractBaseUser) -> QuerySet[ShareLink]:
+    """The user's own share links, newest first (staff too see only their own here)."""
+    if not fetched_by.is_authenticated:
+        return ShareLink.objects.none()
+    return _shares().filter(owner=fetched_by)
+
+
+def share_get(*, fetched_by: AbstractBaseUser, share_id: UUID | str) -> ShareLink:
+    """A share link to manage (change, revoke): its owner's, or any for staff."""
+    return _get(_visible(_shares(), fetched_by), share_id)
+
+
+def share_get_by_token(*, token: str) -> ShareLink:
+    """The shared result behind a token, for anyone holding it (signed in or not); 404 once revoked."""
+    try:
+        return _shares().get(token=token)
+    except ShareLink.DoesNotExist as exc:
+        raise Http404("No shared result at this link; it may have been revoked.") from exc
+
+
+def share_list_public() -> QuerySet[ShareLink]:
+    """The public gallery: results their owners listed, minus those staff hid, newest first."""
+    return _shares().filter(public=True, hidden=False).order_by("-created_at")
+
+
+# The landing page's examples ---------------------------------------------------------------
+
+
+def example_list() -> QuerySet[Example]:
+    """The examples of the active curated styles, in catalogue order: public like the catalogue."""
+    return Example.objects.filter(style__owner__isnull=True, style__is_active=True).select_related("style")
+
+
+def example_get(*, example_id: UUID | str) -> Example:
+    return _get(example_list(), example_id)
+
+
+# Batches (one photo in many styles) ------------------------------------------------------
+
+
+def _batches() -> QuerySet[Batch]:
+    members = Prefetch("stylizations", queryset=_with_related(Stylization.objects.order_by("created_at")))
+    return Batch.objects.select_related("photo").prefetch_related(members)
+
+
+def batch_list(*, fetched_by: AbstractBaseUser) -> QuerySet[Batch]:
+    """The user's own batches, newest first."""
+    if not fetched_by.is_authenticated:
+        return Batch.objects.none()
+    return _batches().filter(owner=fetched_by)
+
+
+def batch_get(*, fetched_by: AbstractBaseUser, batch_id: UUID | str) -> Batch:
+    return _get(_visible(_batches(), fetched_by), batch_id)

@@ -2,7 +2,8 @@
 third-party image. Each generator is deterministic (seeded) and returns a PIL image.
 
 Used by the data migration `0002_starter_styles`; staff add real paintings through the
-admin or `manage.py import_styles`.
+admin or `manage.py import_styles`. `scene` draws a small outdoor "photo" that the landing
+page's examples start from (`manage.py make_examples`) and the tests use.
 """
 
 from __future__ import annotations
@@ -101,3 +102,26 @@ STARTER_STYLES: tuple[StarterStyle, ...] = (
 
 def render(style: StarterStyle, *, seed: int = 7) -> Image.Image:
     return style.draw(random.Random(f"{style.title}-{seed}"))
+
+
+def scene(size: tuple[int, int] = (96, 96)) -> Image.Image:
+    """An outdoor scene at `size` (RGB), drawn on a 256 px grid then resized."""
+    width, height = 256, round(256 * size[1] / size[0])
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    horizon = int(height * 0.55)
+    for y in range(horizon):  # sky, darker at the top
+        t = y / horizon
+        draw.line([(0, y), (width, y)], fill=(int(70 + 110 * t), int(130 + 80 * t), int(210 + 30 * t)))
+    draw.ellipse((width * 0.72, height * 0.08, width * 0.86, height * 0.08 + width * 0.14), fill=(250, 220, 90))
+    draw.polygon([(0, horizon), (width * 0.35, height * 0.38), (width * 0.7, horizon)], fill=(60, 110, 70))
+    draw.polygon([(width * 0.4, horizon), (width * 0.8, height * 0.42), (width, horizon)], fill=(80, 130, 80))
+    draw.rectangle((0, horizon, width, height), fill=(110, 160, 70))  # meadow
+    house = (width * 0.18, height * 0.6, width * 0.42, height * 0.85)
+    draw.rectangle(house, fill=(200, 80, 60), outline=(40, 30, 30), width=2)
+    draw.polygon([(house[0] - 6, house[1]), ((house[0] + house[2]) / 2, height * 0.47), (house[2] + 6, house[1])],
+                 fill=(90, 50, 40))  # fmt: skip
+    draw.rectangle((width * 0.27, height * 0.72, width * 0.33, height * 0.85), fill=(60, 40, 30))  # door
+    draw.rectangle((width * 0.66, height * 0.62, width * 0.69, height * 0.82), fill=(90, 60, 30))  # trunk
+    draw.ellipse((width * 0.58, height * 0.44, width * 0.77, height * 0.66), fill=(30, 90, 40))  # crown
+    return image.filter(ImageFilter.SMOOTH).resize(size, Image.Resampling.LANCZOS)

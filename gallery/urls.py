@@ -3,7 +3,7 @@ that checks ownership (the `*_image`, `*_thumbnail`, `*_preview` and `*_result` 
 
 from django.urls import path
 
-from gallery import views
+from gallery import views, views_batch, views_landing, views_share
 
 app_name = "gallery"
 
@@ -25,4 +25,17 @@ urlpatterns = [
     path("results/<uuid:stylization_id>/delete/", views.stylization_delete_page, name="stylization_delete"),
     path("results/<uuid:stylization_id>/preview", views.stylization_preview, name="stylization_preview"),
     path("results/<uuid:stylization_id>/result.png", views.stylization_result, name="stylization_result"),
+    # One photo in many styles: the set one request made.
+    path("sets/<uuid:batch_id>/", views_batch.batch_detail, name="batch_detail"),
+    path("sets/<uuid:batch_id>/contact-sheet.jpg", views_batch.batch_contact_sheet, name="batch_contact_sheet"),
+    # Sharing: the token routes need no account (the token is the credential).
+    path("results/<uuid:stylization_id>/share/", views_share.stylization_share, name="stylization_share"),
+    path("shares/", views_share.share_list, name="share_list"),
+    path("shares/<uuid:share_id>/revoke/", views_share.share_revoke, name="share_revoke"),
+    path("s/<str:token>/", views_share.share_page, name="share_page"),
+    path("s/<str:token>/result.png", views_share.share_result, name="share_result"),
+    path("explore/", views_share.explore, name="explore"),
+    # The landing page's before/after examples (manage.py make_examples), public like the catalogue.
+    path("examples/<uuid:example_id>/before.jpg", views_landing.example_before, name="example_before"),
+    path("examples/<uuid:example_id>/after.jpg", views_landing.example_after, name="example_after"),
 ]

@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gallery import errors, eta, responses, selectors, services
-from gallery.forms import AccountSettingsForm, PhotoUploadForm, SignUpForm, StylizationForm
+from gallery.forms import MODE_EACH, AccountSettingsForm, PhotoUploadForm, SignUpForm, StylizationForm
 from gallery.models import Stylization
 from gallery.ratelimit import rate_limited
+from gallery.remix import remix_from_query, remix_origin
 
 GALLERY_PAGE_SIZE = 12
 
@@ -88,7 +89,8 @@ def account_settings(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("gallery:stylization_list")
-    return render(request, "gallery/home.html", {"styles": selectors.style_list_active()[:6]})
+    context = {"styles": selectors.style_list_active()[:6], "examples": selectors.example_list()}
+    return render(request, "gallery/home.html", context)
 
 
 # Photos ------------------------------------------------------------------------------
@@ -161,20 +163,38 @@ def stylization_create_page(request: HttpRequest) -> HttpResponse:
     photos = selectors.photo_list(fetched_by=request.user)
     styles = selectors.style_list_active()
     initial = {"photo": request.GET.get("photo"), "styles": request.GET.getlist("style")}
-    form = StylizationForm(request.POST or None, request.FILES or None, photos=photos, styles=styles, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    try:
+        remix = remix_from_query(query=request.GET, fetched_by=request.user)
+        remix_error = None
+    except ValidationError as exc:
+        remix, remix_error = None, exc
+    form = StylizationForm(
+        request.POST or None, request.FILES or None, photos=photos, styles=styles, initial=initial, remix=remix
+    )
+    if remix_error:
+        _form_error(form, remix_error)
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # A remix's result takes the place of the photo or of the style upload.
+        inputs = {"photo": data["photo"], "photo_file": data["photo_file"], "style_file": data["style_file"]}
+        inputs |= remix.create_kwargs() if remix else {}
+        common = {"owner": request.user, "params": form.to_params(), "idempotency_key": data["idempotency_key"]}
         try:
-            stylization = services.stylization_create_with_uploads(
-                owner=request.user,
-                photo=data["photo"],
-                photo_file=data["photo_file"],
-                styles=form.styles_with_weights(),
-                style_file=data["style_file"],
-                style_file_weight=data["style_file_weight"] or 1.0,
-                params=form.to_params(),
-                idempotency_key=data["idempotency_key"],
-            )
+            if data["mode"] == MODE_EACH:  # one stylization per style (the form allows no style upload here)
+                made = services.batch_create(
+                    styles=list(data["styles"]),
+                    photo=inputs["photo"],
+                    photo_file=inputs["photo_file"],
+                    remix_of=inputs.get("remix_of"),
+                    **common,
+                )
+            else:
+                made = services.stylization_create_with_uploads(
+                    styles=form.styles_with_weights(),
+                    style_file_weight=data["style_file_weight"] or 1.0,
+                    **inputs,
+                    **common,
+                )
         except ValidationError as exc:
             _form_error(form, exc)
         except errors.QueueUnavailable as exc:
@@ -184,13 +204,14 @@ def stylization_create_page(request: HttpRequest) -> HttpResponse:
         except errors.GalleryError as exc:
             form.add_error(None, str(exc))
         else:
-            return redirect(stylization)
+            return redirect(made)
     status = 400 if form.errors else 200
     context = {
         "form": form,
         "active_jobs": selectors.stylization_count_active(fetched_by=request.user),
         "job_limit": settings.STYLIZER_MAX_ACTIVE_JOBS,
         "max_styles": settings.STYLIZER_MAX_STYLES,
+        "remix": remix,
     }
     return render(request, "gallery/stylization_create.html", context, status=status)
 
@@ -214,7 +235,8 @@ def stylization_list_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def stylization_detail(request: HttpRequest, stylization_id) -> HttpResponse:
     stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
-    context = {"stylization": stylization, "status": _status(stylization)}
+    origin = remix_origin(stylization, fetched_by=request.user)
+    context = {"stylization": stylization, "status": _status(stylization), "remix_origin": origin}
     return render(request, "gallery/stylization_detail.html", context)
 
 

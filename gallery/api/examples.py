@@ -58,6 +58,7 @@ STYLIZATION_RUNNING = {
     "result_url": None,
     "can_cancel": True,
     "can_retry": False,
+    "remix_of": None,
 }
 STYLIZATION_SUCCEEDED = {
     **STYLIZATION_RUNNING,

@@ -17,6 +17,7 @@ from rest_framework.reverse import reverse
 
 from gallery import errors, eta, options, selectors
 from gallery.api import examples
+from gallery.api.remix import RemixableSerializer, RemixOriginField
 from gallery.models import Photo, Style, Stylization, StylizationStyle
 from stylizer.engine.params import OPTIONS, STYLE_WEIGHT
 
@@ -229,23 +230,27 @@ class OptionsSerializer(serializers.Serializer):
     seed = options.serializer_field(OPTIONS["seed"])
 
 
-class StylizationCreateSerializer(serializers.Serializer):
+class StylizationCreateSerializer(RemixableSerializer):
     photo = _OwnedPrimaryKeyField(
         selector=selectors.photo_list,
         queryset=Photo.objects.none(),
+        required=False,
         error_messages={"does_not_exist": errors.PHOTO_NOT_AVAILABLE},
-        help_text="One of your photos (upload it first with POST /api/v1/photos/).",
+        help_text="One of your photos (upload it first with POST /api/v1/photos/); not with a remix `as: photo`.",
     )
-    styles = StyleChoiceSerializer(many=True, allow_empty=False, max_length=settings.STYLIZER_MAX_STYLES)
+    styles = StyleChoiceSerializer(
+        many=True, max_length=settings.STYLIZER_MAX_STYLES, help_text="At least one, unless a remix `as: style`."
+    )
     options = OptionsSerializer(required=False)
 
     def to_service_kwargs(self) -> dict[str, Any]:
-        """The validated input as `services.stylization_create` takes it."""
+        """The validated input as `services.stylization_create(_with_uploads, for a remix)` takes it."""
         data = self.validated_data
         return {
-            "photo": data["photo"],
+            "photo": data.get("photo"),
             "styles": [(choice["style"], choice["weight"]) for choice in data["styles"]],
             "params": options.to_params(data.get("options") or {}),
+            **(data["remix"].create_kwargs() if "remix" in data else {}),
         }
 
 
@@ -288,6 +293,7 @@ class StylizationSerializer(serializers.ModelSerializer):
     result_url = serializers.SerializerMethodField(help_text="The result PNG once succeeded; add ?download=1 to save.")
     can_cancel = serializers.BooleanField(source="is_active")
     can_retry = serializers.BooleanField(source="is_retryable")
+    remix_of = RemixOriginField()
 
     class Meta:
         model = Stylization
@@ -313,6 +319,7 @@ class StylizationSerializer(serializers.ModelSerializer):
             "result_url",
             "can_cancel",
             "can_retry",
+            "remix_of",
         ]
         read_only_fields = fields
 

@@ -8,7 +8,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from gallery.api import accounts, views
+from gallery.api import accounts, batches, sharing, views
 
 app_name = "api"
 
@@ -16,10 +16,15 @@ router = SimpleRouter()
 router.register("styles", views.StyleViewSet, basename="style")
 router.register("photos", views.PhotoViewSet, basename="photo")
 router.register("stylizations", views.StylizationViewSet, basename="stylization")
+router.register("shares", sharing.ShareViewSet, basename="share")
+router.register("batches", batches.BatchViewSet, basename="batch")
 
 v1 = [
     path("auth/token/", accounts.TokenView.as_view(), name="token"),
     path("me/", accounts.MeView.as_view(), name="me"),
+    path("shared/<str:token>/", sharing.SharedResultView.as_view(), name="shared-detail"),
+    path("shared/<str:token>/result/", sharing.SharedResultImageView.as_view(), name="shared-result"),
+    path("explore/", sharing.ExploreView.as_view(), name="explore"),
     *router.urls,
 ]
 

@@ -243,11 +243,15 @@ _STYLIZATION_EXAMPLE = OpenApiExample(
     create=extend_schema(
         summary="Start a stylization",
         description="Queues a job that paints one of your photos in one or more styles. Answers 201 at once "
-        "with status `queued`; poll the stylization until it is `succeeded`, `failed` or `cancelled`.",
+        "with status `queued`; poll the stylization until it is `succeeded`, `failed` or `cancelled`. "
+        "With `remix`, an earlier result is the photo (`as: photo`, no `photo`) or one more style "
+        "(`as: style`): yours by `stylization`, or a shared one by `share_token` (as a style only); it is "
+        "copied to your photos or your private styles (their quotas apply) and `remix_of` keeps the origin. "
+        "A remix of someone else's stylization id, or by a revoked or unknown token, is a 404.",
         request=serializers.StylizationCreateSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         examples=[_STYLIZATION_EXAMPLE],
-        responses={201: serializers.StylizationSerializer, **error_responses(400, 401, 413, 415, 422, 429, 503)},
+        responses={201: serializers.StylizationSerializer, **error_responses(400, 401, 404, 413, 415, 422, 429, 503)},
     ),
     destroy=extend_schema(
         summary="Delete a stylization",
@@ -307,7 +311,9 @@ class StylizationViewSet(ThrottledActionsMixin, GenericViewSet):
     def create(self, request):
         data = serializers.StylizationCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        stylization = services.stylization_create(
+        remixed = "remix" in data.validated_data  # its result arrives as an upload
+        create = services.stylization_create_with_uploads if remixed else services.stylization_create
+        stylization = create(
             owner=request.user,
             idempotency_key=request.headers.get(IDEMPOTENCY_KEY_HEADER, ""),
             **data.to_service_kwargs(),

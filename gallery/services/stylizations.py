@@ -36,6 +36,8 @@ def stylization_create(
     styles: Sequence[tuple[Style, float]],
     params: StyleParams | None = None,
     idempotency_key: str = "",
+    remix_of: Stylization | None = None,
+    remix_as: str = "",
 ) -> Stylization:
     """Create a stylization and queue its job once the row is committed.
 
@@ -67,6 +69,8 @@ def stylization_create(
                 params=_with_seed(request[2]),
                 queued_at=timezone.now(),
                 idempotency_key=idempotency_key,
+                remix_of=remix_of,
+                remix_as=remix_as,
             )
             StylizationStyle.objects.bulk_create(
                 StylizationStyle(stylization=stylization, style=style, weight=weight, position=index)
@@ -91,8 +95,11 @@ def stylization_create_with_uploads(
     style_file: IO[bytes] | None = None,
     style_file_weight: float = 1.0,
     idempotency_key: str = "",
+    remix_of: Stylization | None = None,
+    remix_as: str = "",
 ) -> Stylization:
-    """The create form's path: a new photo and/or a private style image in the same request.
+    """The create form's path: a new photo and/or a private style image in the same request
+    (a remix's result arrives here as one of them: gallery/remix.py).
 
     All or nothing: if anything is refused, the uploads are not kept. Errors on the
     uploads are reported on the `photo_file` and `style_file` fields. The form's
@@ -121,7 +128,13 @@ def stylization_create_with_uploads(
             if photo is None:
                 raise ValidationError({"photo": errors.PHOTO_NOT_AVAILABLE})
             return stylization_create(
-                owner=owner, photo=photo, styles=styles, params=params, idempotency_key=idempotency_key
+                owner=owner,
+                photo=photo,
+                styles=styles,
+                params=params,
+                idempotency_key=idempotency_key,
+                remix_of=remix_of,
+                remix_as=remix_as,
             )
     except errors.QueueUnavailable:
         raise  # raised after the commit: the uploads and the (failed, retryable) row are kept

@@ -100,6 +100,11 @@
     setHidden($('[data-action="cancel"]'), !state.can_cancel);
     setHidden($('[data-action="retry"]'), !state.can_retry);
     setHidden($('[data-action="download"]'), !state.result_url);
+    setHidden($("[data-share-panel]"), !state.result_url);
+    setHidden($('[data-action="remix"]'), !state.result_url);
+    setHidden($("[data-before-after-section]"), !state.result_url);
+    const after = $("[data-after]");
+    if (state.result_url && after.getAttribute("src") !== state.result_url) after.src = state.result_url;
 
     const error = $("[data-error]");
     setHidden(error, !state.error_message);

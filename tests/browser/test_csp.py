@@ -4,6 +4,7 @@ ours (or of the admin, or of Swagger UI) is refused, and an injected inline scri
 import pytest
 from django.urls import reverse
 
+from gallery import services
 from tests.browser.conftest import csp_violations
 from tests.gallery.factories import make_finished_stylization, make_user
 
@@ -16,6 +17,7 @@ def test_pages_admin_and_api_docs_run_with_nothing_refused_and_injected_script_i
     staff = make_user("morisot", password=PASSWORD, is_staff=True, is_superuser=True)
     finished = make_finished_stylization(staff)
     style = finished.styles.first()
+    share = services.share_create(stylization=finished, public=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     refused = csp_violations(page)
     page.set_default_timeout(20_000)
@@ -32,12 +34,17 @@ def test_pages_admin_and_api_docs_run_with_nothing_refused_and_injected_script_i
         reverse("gallery:style_list"),
         reverse("gallery:stylization_list"),
         finished.get_absolute_url(),
+        share.get_absolute_url(),
+        reverse("gallery:share_list"),
+        reverse("gallery:explore"),
         reverse("password_change"),
         reverse("admin:index"),
         reverse("admin:gallery_style_changelist"),
         reverse("admin:gallery_style_change", args=[style.pk]),
         reverse("admin:gallery_stylization_changelist"),
         reverse("admin:gallery_stylization_change", args=[finished.pk]),
+        reverse("admin:gallery_sharelink_changelist"),
+        reverse("admin:gallery_sharelink_change", args=[share.pk]),
         reverse("admin:django_rq_home"),
         "/no-such-page/",
     ]

@@ -26,7 +26,9 @@ from django.urls import URLResolver, get_resolver, reverse
 from django.utils.regex_helper import normalize
 from rest_framework.test import APIClient
 
-from gallery.models import Photo, Style, Stylization, StylizationStyle
+from gallery import services
+from gallery.models import Batch, Photo, ShareLink, Style, Stylization, StylizationStyle
+from stylizer.engine.params import StyleParams
 from tests.gallery.api.conftest import token_client
 from tests.gallery.factories import make_photo, make_style, make_stylization, make_user
 
@@ -38,11 +40,22 @@ OUR_404_PAGE = "belongs to someone else"
 
 # Which of Alice's objects fills an id: page routes by converter name, API routes by the
 # router's basename (`api:<basename>-<action>`, always with `id`).
-PAGE_ID_KINDS = {"photo_id": "photo", "style_id": "style", "stylization_id": "stylization"}
-API_ID_KINDS = {"photo": "photo", "style": "style", "stylization": "stylization"}
+PAGE_ID_KINDS = {
+    "photo_id": "photo",
+    "style_id": "style",
+    "stylization_id": "stylization",
+    "share_id": "share",
+    "batch_id": "batch",
+}
+API_ID_KINDS = {"photo": "photo", "style": "style", "stylization": "stylization", "share": "share", "batch": "batch"}
 # Routes whose parameters are a credential, not an object id: whoever holds a password-reset
 # link may use it. tests/gallery/test_accounts.py proves a wrong or used link changes nothing.
-CREDENTIAL_ROUTES = {"password_reset_confirm"}
+# A share link's token shows its one result to anyone holding it, by design;
+# tests/gallery/test_sharing.py proves it gives no other rights and that a revoked one is 404.
+CREDENTIAL_ROUTES = {"password_reset_confirm", "share_page", "share_result", "shared-detail", "shared-result"}
+# Routes whose id names something public, the same for everyone: the landing page's examples
+# (tests/gallery/test_examples.py: only an active catalogue style's example is served).
+PUBLIC_ROUTES = {"example_before", "example_after"}
 
 
 # The resolver, walked ----------------------------------------------------------------
@@ -86,7 +99,9 @@ def _walk(patterns, namespace: str = "", chain: tuple = ()) -> Iterator[Route]:
 
 ROUTES = list(_walk(get_resolver().url_patterns))
 ADMIN_ROUTES = [route for route in ROUTES if route.namespace == "admin"]
-SITE_ROUTES = [route for route in ROUTES if route.namespace != "admin" and route.name not in CREDENTIAL_ROUTES]
+SITE_ROUTES = [
+    route for route in ROUTES if route.namespace != "admin" and route.name not in CREDENTIAL_ROUTES | PUBLIC_ROUTES
+]
 ID_ROUTES = [route for route in SITE_ROUTES if route.params]
 PLAIN_ROUTES = [route for route in SITE_ROUTES if not route.params]
 
@@ -114,20 +129,31 @@ class Alice:
     photo: Photo
     style: Style  # private to her
     stylizations: dict[str, Stylization]  # succeeded (result + preview), queued (cancellable), failed (retryable)
+    share: ShareLink  # of the succeeded one, not in the public gallery: its token is hers to give
+    batch: Batch  # her photo in one more style, "one picture per style"
 
     def objects(self, kind: str) -> list:
-        return {"photo": [self.photo], "style": [self.style], "stylization": list(self.stylizations.values())}[kind]
+        return {
+            "photo": [self.photo],
+            "style": [self.style],
+            "stylization": list(self.stylizations.values()),
+            "share": [self.share],
+            "batch": [self.batch],
+        }[kind]
 
     def rows(self) -> list:
-        return [*(row for model in (Photo, Style, Stylization) for row in model.objects.filter(owner=self.user))]
+        return [*(row for model in OWNED_MODELS for row in model.objects.filter(owner=self.user))]
 
     def stored_files(self) -> list[str]:
         return [file.name for row in self.rows() for file in _files(row) if file]
 
     def secrets(self) -> set[str]:
         """Strings that must never reach anyone else: her ids, stored file names and private titles."""
-        found = {str(row.pk) for row in self.rows()} | {self.style.title}
+        found = {str(row.pk) for row in self.rows()} | {self.style.title, self.share.token}
         return found | {Path(name).stem for name in self.stored_files()}
+
+
+OWNED_MODELS = (Photo, Style, Stylization, ShareLink, Batch)
 
 
 def _files(row) -> list:
@@ -147,7 +173,7 @@ def _digest(file) -> str | None:
 def _state(user, queue) -> dict:
     """Every column of the user's rows, the bytes of their files, and the queue's jobs."""
     state: dict = {"queue": sorted(queue.get_job_ids())}
-    for model in (Photo, Style, Stylization):
+    for model in OWNED_MODELS:
         for row in model.objects.filter(owner=user):
             columns = {field.attname: getattr(row, field.attname) for field in row._meta.concrete_fields}
             state[model.__name__, row.pk] = (columns, [_digest(file) for file in _files(row)])
@@ -167,7 +193,10 @@ def alice(idle_queue) -> Alice:
     }
     assert stylizations["succeeded"].result and stylizations["succeeded"].preview
     style = make_style("alice-private-painting", owner=user)
-    return Alice(user, stylizations["succeeded"].photo, style, stylizations)
+    share = services.share_create(stylization=stylizations["succeeded"])
+    photo = stylizations["succeeded"].photo
+    batch = services.batch_create(owner=user, photo=photo, styles=[make_style()], params=StyleParams(size=64, steps=3))
+    return Alice(user, photo, style, stylizations, share, batch)
 
 
 @pytest.fixture
@@ -305,6 +334,9 @@ ADMIN_OBJECT_IDS = {
     "gallery/photo": lambda alice: alice.photo.pk,
     "gallery/style": lambda alice: alice.style.pk,
     "gallery/stylization": lambda alice: alice.stylizations["succeeded"].pk,
+    "gallery/sharelink": lambda alice: alice.share.pk,
+    "gallery/batch": lambda alice: alice.batch.pk,
+    "gallery/example": lambda alice: 1,
     "auth/user": lambda alice: alice.user.pk,
     "authtoken/tokenproxy": lambda alice: alice.user.pk,
     "auth/group": lambda alice: 1,
@@ -381,6 +413,7 @@ def test_lists_and_filters_never_show_another_users_rows(alice, bob):
     urls += [(pages, f"/results/?status={status}") for status in [*statuses, "bogus"]]
     urls += [(pages, f"/results/?page={page}") for page in (1, 2, "last", "x")]
     urls += [(pages, f"/create/?photo={alice.photo.pk}&style={alice.style.pk}")]
+    urls += [(pages, f"/create/?remix={alice.stylizations['succeeded'].pk}&as={how}") for how in ("photo", "style")]
     urls += [(api, f"/api/v1/stylizations/?status={status}&page_size=100") for status in statuses]
     urls += [(api, f"/api/v1/{name}/?page_size=100") for name in ("photos", "stylizations", "styles")]
     problems = []

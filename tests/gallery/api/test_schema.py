@@ -15,6 +15,7 @@ from schemathesis.specs.openapi.checks import (
 from gallery import services
 from gallery.models import Stylization
 from nstsite.wsgi import application
+from stylizer.engine.params import StyleParams
 from tests.gallery.factories import make_photo, make_style, make_stylization, make_user
 
 SCHEMA_URL = "/api/schema/"
@@ -38,6 +39,13 @@ def test_schema_documents_every_api_route(anon):
         "/api/v1/stylizations/{id}/cancel/",
         "/api/v1/stylizations/{id}/retry/",
         "/api/v1/stylizations/{id}/result/",
+        "/api/v1/shares/",
+        "/api/v1/shares/{id}/",
+        "/api/v1/shared/{token}/",
+        "/api/v1/shared/{token}/result/",
+        "/api/v1/explore/",
+        "/api/v1/batches/",
+        "/api/v1/batches/{id}/contact-sheet/",
     } <= set(paths)
     for path, operations in paths.items():
         for method, operation in operations.items():
@@ -79,6 +87,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def fuzz_user(api_schema, settings):
     """A staff user (so the catalogue's writes are fuzzed too), with no throttling in the way."""
     settings.RATE_LIMITS = {scope: (10_000, 60) for scope in settings.RATE_LIMITS}
+    settings.STYLIZER_MAX_ACTIVE_JOBS = 100  # the real objects below (a batch too) leave room for the fuzzed ones
     return make_user(is_staff=True)
 
 
@@ -87,16 +96,28 @@ def real_id(fuzz_user):
     """The id of a real object for an operation: a fresh one to delete, a queued stylization
     to cancel or retry (it alternates), otherwise one succeeded stylization, photo and style."""
     done = make_stylization(fuzz_user, status=Stylization.Status.SUCCEEDED)
+
+    def batch() -> str:
+        return services.batch_create(
+            owner=fuzz_user, photo=done.photo, styles=[make_style()], params=StyleParams(size=64, steps=3)
+        ).pk
+
     kept = {
         "photos": make_photo(fuzz_user).pk,
         "styles": make_style().pk,
         "stylizations": done.pk,
         "actions": make_stylization(fuzz_user).pk,
+        "shares": services.share_create(stylization=done).pk,
+        "batches": batch(),
     }
     fresh = {
         "photos": lambda: make_photo(fuzz_user).pk,
         "styles": lambda: make_style().pk,
         "stylizations": lambda: make_stylization(fuzz_user).pk,
+        "batches": batch,  # (no DELETE: schemathesis tries it, and it must be a 405)
+        "shares": lambda: (
+            services.share_create(stylization=make_stylization(fuzz_user, status=Stylization.Status.SUCCEEDED)).pk
+        ),
     }
 
     def for_operation(case) -> str:

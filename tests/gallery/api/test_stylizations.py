@@ -68,7 +68,7 @@ def test_options_default_to_the_engines_defaults(alice, as_alice):
     [
         ({"photo": None}, {"photo": ["This field may not be null."]}),
         ({"photo": "not-a-uuid"}, {"photo": ["Must be a valid UUID."]}),
-        ({"styles": []}, {"styles": {"non_field_errors": ["This list may not be empty."]}}),
+        ({"styles": []}, {"styles": [errors.NO_STYLES]}),  # allowed only with a remix as the style
         ({"styles": [{"weight": 1}]}, {"styles": {"0": {"style": ["This field is required."]}}}),
         ({"options": {"size": 100000}}, {"options": {"size": ["Ensure this value is less than or equal to 1024."]}}),
         ({"options": {"preset": "ultra"}}, {"options": {"preset": ['"ultra" is not a valid choice.']}}),

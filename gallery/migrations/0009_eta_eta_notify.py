@@ -15,7 +15,7 @@ def mark_settled_rows_notified(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("gallery", "0004_abuse_photo_stored_bytes"),
+        ("gallery", "0008_social_batch"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
