@@ -15,6 +15,7 @@ urlpatterns = [
     path(
         "login/", rate_limited("logins")(auth_views.LoginView.as_view(redirect_authenticated_user=True)), name="login"
     ),
+    path("settings/", views.account_settings, name="account_settings"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",

@@ -18,7 +18,7 @@ from django.utils.html import format_html
 
 from gallery import errors, images, services
 from gallery.forms import AdminPasswordChangeForm, image_file_field
-from gallery.models import Photo, Style, Stylization, StylizationStyle
+from gallery.models import Photo, Profile, Style, Stylization, StylizationStyle
 
 admin.site.site_header = "nstsite administration"
 admin.site.index_template = "admin/nstsite_index.html"
@@ -241,11 +241,18 @@ class PhotoAdmin(admin.ModelAdmin):
 admin.site.unregister(User)
 
 
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    fields = ["notify_by_email"]
+
+
 @admin.register(User)
 class UserAdmin(auth_admin.UserAdmin):
     """Django's, except that a password set by staff revokes the user's API token too."""
 
     change_password_form = AdminPasswordChangeForm
+    inlines = [ProfileInline]
 
 
 # Registered in their own module: share links (the public gallery's moderation) and examples.

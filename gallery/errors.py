@@ -85,6 +85,9 @@ BAD_IDEMPOTENCY_KEY = "An idempotency key is 1 to {limit} printable ASCII charac
 IDEMPOTENCY_KEY_REUSED = (
     "This idempotency key was already used for a different stylization; use a new key for a new request."
 )
+NO_EMAIL_TO_NOTIFY = (
+    "Your account has no e-mail address to send to. Accounts made before sign-up asked for one cannot get mails."
+)
 CANNOT_CANCEL = "Only a queued or running stylization can be cancelled."
 CANNOT_RETRY = "Only a failed or cancelled stylization can be retried."
 REMIX_AS = "Remix a result as the photo or as a style."

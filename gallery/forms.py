@@ -76,6 +76,14 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         threading.Thread(target=super().send_mail, args=args, kwargs=kwargs, daemon=True).start()
 
 
+class AccountSettingsForm(forms.Form):
+    notify_by_email = forms.BooleanField(
+        required=False,
+        label="E-mail me when a stylization finishes",
+        help_text="One mail when it succeeds or fails (not when you cancel it), with a link to the result.",
+    )
+
+
 class ImageFileInput(forms.ClearableFileInput):
     """A file input for one image: offers the formats we take, and carries the per-file limit
     and its message so that `gallery/uploads.js` refuses a too-large file before it is sent

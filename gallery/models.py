@@ -155,6 +155,12 @@ class Stylization(models.Model):
     error_message = models.TextField(blank=True, help_text="Shown to the user.")
     error_traceback = models.TextField(blank=True, help_text="For staff only.")
     run_seconds = models.FloatField(null=True, blank=True, help_text="Engine wall time of the successful run.")
+    eta_at = models.DateTimeField(
+        null=True, blank=True, help_text="While running: when the worker expects to finish (gallery.eta)."
+    )
+    notified_attempt = models.PositiveIntegerField(
+        default=0, help_text="The last attempt whose outcome was mailed (or had nobody to mail): one mail each."
+    )
     idempotency_key = models.CharField(
         max_length=255,
         blank=True,
@@ -300,3 +306,19 @@ class Batch(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("gallery:batch_detail", args=[self.pk])
+
+
+class Profile(models.Model):
+    """A user's settings on this site (created on first use: `Profile.of(user)`)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    notify_by_email = models.BooleanField(
+        default=False, help_text="E-mail the user when a stylization of theirs succeeds or fails."
+    )
+
+    def __str__(self) -> str:
+        return f"settings of {self.user}"
+
+    @classmethod
+    def of(cls, user) -> Profile:
+        return cls.objects.get_or_create(user=user)[0]

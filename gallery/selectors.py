@@ -15,7 +15,17 @@ from django.db.models.query import ModelIterable
 from django.http import Http404
 
 from gallery import errors
-from gallery.models import Batch, Example, Photo, ShareLink, Style, Stylization, StylizationStyle, stale_running
+from gallery.models import (
+    Batch,
+    Example,
+    Photo,
+    Profile,
+    ShareLink,
+    Style,
+    Stylization,
+    StylizationStyle,
+    stale_running,
+)
 
 
 def _visible(queryset: QuerySet, fetched_by: AbstractBaseUser) -> QuerySet:
@@ -31,6 +41,14 @@ def _get(queryset: QuerySet, pk: UUID | str):
         return queryset.get(pk=pk)
     except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError) as exc:  # bad UUID: 404 too
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the given query.") from exc
+
+
+# Accounts ----------------------------------------------------------------------------
+
+
+def profile_get(*, fetched_by: AbstractBaseUser) -> Profile:
+    """The signed-in user's settings (the defaults, unsaved, until they first change one)."""
+    return Profile.objects.filter(user=fetched_by).first() or Profile(user=fetched_by)
 
 
 # Photos ------------------------------------------------------------------------------

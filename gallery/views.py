@@ -19,8 +19,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gallery import errors, responses, selectors, services
-from gallery.forms import MODE_EACH, PhotoUploadForm, SignUpForm, StylizationForm
+from gallery import errors, eta, responses, selectors, services
+from gallery.forms import MODE_EACH, AccountSettingsForm, PhotoUploadForm, SignUpForm, StylizationForm
 from gallery.models import Stylization
 from gallery.ratelimit import rate_limited
 from gallery.remix import remix_from_query, remix_origin
@@ -61,6 +61,25 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("gallery:stylization_create")
     status = 400 if form.errors else 200
     return render(request, "registration/signup.html", {"form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_settings(request: HttpRequest) -> HttpResponse:
+    profile = selectors.profile_get(fetched_by=request.user)
+    # Not `request.POST or None`: unticking the only box posts no field at all.
+    data = request.POST if request.method == "POST" else None
+    form = AccountSettingsForm(data, initial={"notify_by_email": profile.notify_by_email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(user=request.user, notify_by_email=form.cleaned_data["notify_by_email"])
+        except ValidationError as exc:
+            form.add_error(None, exc.message_dict["notify_by_email"])
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("account_settings")
+    status = 400 if form.errors else 200
+    return render(request, "registration/account_settings.html", {"form": form}, status=status)
 
 
 # Home --------------------------------------------------------------------------------
@@ -205,6 +224,9 @@ def stylization_list_page(request: HttpRequest) -> HttpResponse:
         status = None
     stylizations = selectors.stylization_list(fetched_by=request.user, status=status)
     page = Paginator(stylizations, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    queue_now = eta.QueueSnapshot()
+    for stylization in page:
+        stylization.eta_text = eta.describe(queue_now.seconds_left(stylization))
     context = {"page": page, "status": status, "statuses": Stylization.Status.choices}
     return render(request, "gallery/stylization_list.html", context)
 
@@ -230,11 +252,14 @@ def _status(stylization: Stylization) -> dict:
     def url(name: str) -> str:
         return reverse(f"gallery:{name}", args=[stylization.pk])
 
+    seconds_left = eta.stylization_eta(stylization=stylization)
     return {
         "id": str(stylization.pk),
         "status": stylization.status,
         "status_display": stylization.get_status_display(),
         "queue_position": selectors.stylization_queue_position(stylization=stylization),
+        "eta_seconds": seconds_left,
+        "eta_text": eta.describe(seconds_left),
         "step": stylization.step,
         "total_steps": stylization.total_steps,
         "losses": [loss.get("total") for loss in stylization.losses],

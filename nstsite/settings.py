@@ -35,6 +35,17 @@ if not ALLOWED_HOSTS:
         "e.g. nst.example.com."
     )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# The site's address as its users reach it: links in mails sent outside a request (a
+# finished stylization's, from the worker). Defaults to the first ALLOWED_HOSTS over HTTPS.
+_FIRST_HOST = ALLOWED_HOSTS[0].lstrip(".")
+SITE_URL = env.str(
+    "SITE_URL",
+    default="http://127.0.0.1:8000" if DEBUG or _FIRST_HOST in ("", "*") else f"https://{_FIRST_HOST}",
+).rstrip("/")
+if not SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"SITE_URL must start with http:// or https://, e.g. https://nst.example.com, not {SITE_URL!r}."
+    )
 
 # Runtime files of the local stack (embedded Redis socket, worker pid files).
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))

@@ -23,6 +23,7 @@ from gallery.models import Stylization, stale_running
 from gallery.services import queue
 from gallery.services.files import PARTIAL_FILE_MAX_AGE, discard_unreferenced_files
 from gallery.storage import sweep_partial_files
+from stylizer.notify import stylization_notify_settled
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ def stylization_reconcile(*, now: datetime | None = None) -> dict[str, int]:
       persistence) or ended without telling the row (its worker died before it could).
     It deletes the files (objects, on S3) that the failed rows' attempts left and the rows
     do not show, and the leftovers of writes a crash cut short (`.part` files; unfinished
-    multipart uploads). If Redis is down, only the database-side checks run.
+    multipart uploads), and mails the outcomes nobody mailed yet
+    (`stylizer.notify`). If Redis is down, only the database-side checks run.
     """
     now = now or timezone.now()
     fixed = {"stale": stylization_reap_stale(now=now), "lost": 0}
@@ -71,6 +73,7 @@ def stylization_reconcile(*, now: datetime | None = None) -> dict[str, int]:
     except redis.RedisError as exc:
         log.warning("reconcile: the queue is unavailable (%s); only heartbeats were checked", exc)
     fixed["partial_files"] = sweep_partial_files(older_than=PARTIAL_FILE_MAX_AGE)
+    fixed["mailed"] = stylization_notify_settled()
     if any(fixed.values()):
         log.info("reconciled: %s", fixed)
     return fixed

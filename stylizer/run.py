@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import socket
 import threading
 import time
 import traceback
@@ -22,9 +23,10 @@ from django.utils import timezone
 from rq import get_current_job
 from rq.timeouts import JobTimeoutException
 
-from gallery import errors, images
+from gallery import errors, eta, images
 from gallery.models import Stylization
 from gallery.services import files, queue
+from stylizer import notify
 from stylizer.engine import Cancelled, EngineError, Progress, StyleParams, open_image, stylize
 from stylizer.engine.params import ParamsError
 
@@ -47,6 +49,7 @@ class _RunState:
         self.pending_preview = None
         self.preview_name = ""
         self.interruptible = False
+        self.clock: eta.StageClock | None = None
 
     def mine(self):
         return Stylization.objects.filter(pk=self.pk, attempt=self.attempt, status=Stylization.Status.RUNNING)
@@ -67,6 +70,8 @@ class _RunState:
 
     def _progress(self, progress: Progress) -> None:
         self.losses.append({key: float(value) for key, value in progress.losses.items()})
+        if self.clock is not None:
+            self.clock.step(progress.stage)
         if progress.preview is not None:
             self.pending_preview = progress.preview
         now = time.monotonic()
@@ -74,6 +79,8 @@ class _RunState:
             return
         self.last_write = now
         fields: dict[str, Any] = {"step": progress.step, "total_steps": progress.total, "losses": self.losses}
+        if self.clock is not None:
+            fields["eta_at"] = self.clock.finish_at()
         new_preview = ""
         if self.pending_preview is not None:
             preview = images.jpeg(self.pending_preview, name="preview.jpg")
@@ -120,29 +127,36 @@ def stylization_run(*, stylization_id: str, attempt: int, device: str | None = N
     stylization = Stylization.objects.select_related("photo").get(pk=stylization_id)
     state = _RunState(stylization)
     outcome = _run_engine(stylization, state, device or settings.STYLIZER_DEVICE)
-    if state.mine().update(finished_at=timezone.now(), losses=state.losses, **outcome):
+    if state.mine().update(finished_at=timezone.now(), eta_at=None, losses=state.losses, **outcome):
         files.delete_files(state.preview_name if "preview" in outcome else "")
     else:
         # Cancelled, retried or deleted meanwhile: keep what the row still points at (a
         # cancelled row shows its last preview) and delete the rest of this attempt's files.
         files.discard_unreferenced_files(stylization_id, attempt)
+    notify.stylization_notify(stylization_id=stylization_id, attempt=attempt)
 
 
 def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict[str, Any]:
     """Run the engine; return the row's final fields (never raises for a job failure)."""
     # What the worker chooses comes from its settings, explicitly (never through os.environ).
-    params = StyleParams.from_json(stylization.params, device=device).replace(
-        preview_every=settings.STYLIZER_PREVIEW_EVERY, weights=settings.STYLIZER_TORCHVISION_WEIGHTS
+    params = eta.with_step_cap(
+        StyleParams.from_json(stylization.params, device=device).replace(
+            preview_every=settings.STYLIZER_PREVIEW_EVERY, weights=settings.STYLIZER_TORCHVISION_WEIGHTS
+        )
     )
-    cap = settings.STYLIZER_MAX_STEPS
-    if cap and sum(stage.steps for stage in params.stages()) > cap:
-        params = params.replace(steps=cap)
+    worker = _worker_name()
+    # Before its first steps: this worker's last speed, else the other workers' (a shape to scale).
+    speeds = eta.speeds_load()
+    prior = speeds.get(worker) or eta.best_known(speeds.values())
+    state.clock = eta.StageClock(eta.plan(params, (stylization.photo.width, stylization.photo.height)), prior=prior)
+    state.write(eta_at=state.clock.finish_at())
     try:
         content = _open_stored(stylization.photo.image)
         styles = [_open_stored(link.style.image) for link in stylization.style_links.select_related("style")]
         with _stop_signal_interrupts(state):
             result = stylize(content, styles, params, progress=state.progress, should_stop=state.stopped.is_set)
     except Cancelled:
+        _remember_speed(worker, state.clock)
         return {"status": Stylization.Status.CANCELLED}
     except JobTimeoutException:
         return _failure(errors.JOB_TIMED_OUT.format(seconds=_time_limit(params)))
@@ -151,6 +165,7 @@ def _run_engine(stylization: Stylization, state: _RunState, device: str) -> dict
     except Exception:
         log.exception("stylization %s failed", stylization.pk)
         return _failure(errors.JOB_FAILED)
+    _remember_speed(worker, state.clock)
     return {
         "status": Stylization.Status.SUCCEEDED,
         "result": files.save_result_file(
@@ -184,6 +199,18 @@ def _time_limit(params: StyleParams) -> int:
     """The limit RQ enforced on this job (the worker's settings may differ from the web's)."""
     job = get_current_job()
     return job.timeout if job is not None and job.timeout else queue.job_timeout(params)
+
+
+def _worker_name() -> str:
+    job = get_current_job()
+    return (job.worker_name if job is not None else None) or socket.gethostname()
+
+
+def _remember_speed(worker: str, clock: eta.StageClock) -> None:
+    """This worker's speed, fitted over the job's stages: the next job's first estimate."""
+    speed = clock.speed() if any(clock.done) else None
+    if speed is not None:
+        eta.speed_save(worker, speed)
 
 
 def _failure(message: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from gallery import errors
 from gallery.models import Stylization
 from gallery.services import files
+from stylizer import notify
 from stylizer.run import STOP_SIGNAL
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ def stylization_settle(*, stylization_id: str, attempt: int, message: str, trace
         finished_at=timezone.now(),
     )
     files.discard_unreferenced_files(stylization_id, attempt)
+    if failed:
+        notify.stylization_notify(stylization_id=stylization_id, attempt=attempt)
     return bool(failed)
 
 

@@ -1,4 +1,4 @@
-"""API views for the account: obtain or revoke the API token, and who is signed in."""
+"""API views for the signed-in account: the API token and the user's settings (`me`)."""
 
 from __future__ import annotations
 
@@ -74,4 +74,18 @@ class MeView(APIView):
         responses={200: serializers.MeSerializer, **error_responses(401)},
     )
     def get(self, request):
+        return Response(serializers.MeSerializer(request.user).data)
+
+    @extend_schema(
+        operation_id="me_partial_update",
+        summary="Change your settings",
+        description="Turn the e-mail sent when a stylization succeeds or fails on or off. An account without "
+        "an e-mail address cannot turn it on (400).",
+        request=serializers.MeUpdateSerializer,
+        responses={200: serializers.MeSerializer, **error_responses(400, 401, 415)},
+    )
+    def patch(self, request):
+        update = serializers.MeUpdateSerializer(data=request.data)
+        update.is_valid(raise_exception=True)
+        services.profile_update(user=request.user, **update.validated_data)
         return Response(serializers.MeSerializer(request.user).data)

@@ -6,6 +6,7 @@ are, so nothing here retypes them. Image URLs point at the API's owner-checked i
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,8 @@ from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_sc
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from gallery import errors, options, selectors
+from gallery import errors, eta, options, selectors
+from gallery.api import examples
 from gallery.api.remix import RemixableSerializer, RemixOriginField
 from gallery.models import Photo, Style, Stylization, StylizationStyle
 from stylizer.engine.params import OPTIONS, STYLE_WEIGHT
@@ -59,6 +61,12 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField(source="key", help_text="Send it as `Authorization: Token <token>`.")
 
 
+class MeUpdateSerializer(serializers.Serializer):
+    notify_by_email = serializers.BooleanField(
+        help_text="Mail me when a stylization succeeds or fails; needs an e-mail address on the account."
+    )
+
+
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     email = serializers.CharField(help_text="May be empty.")
@@ -67,6 +75,12 @@ class MeSerializer(serializers.Serializer):
     max_active_stylizations = serializers.SerializerMethodField(
         help_text="How many may be queued or running at once; more are refused with 429 `job_limit`."
     )
+    notify_by_email = serializers.SerializerMethodField(
+        help_text="Whether a stylization that succeeds or fails is mailed to `email` (with a link to it)."
+    )
+
+    def get_notify_by_email(self, user) -> bool:
+        return selectors.profile_get(fetched_by=user).notify_by_email
 
     def get_active_stylizations(self, user) -> int:
         return selectors.stylization_count_active(fetched_by=user)
@@ -78,25 +92,11 @@ class MeSerializer(serializers.Serializer):
 # Photos ------------------------------------------------------------------------------
 
 
-_PHOTO_ID = "5b0e6a9e-5d43-4a43-9a57-2f0c3a1b7d10"
-_STYLE_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
-_STYLIZATION_ID = "2c4a8f1e-63b1-4c1a-a6f4-8f0e5c7b9d21"
-_BASE = "https://nst.example.com/api/v1"
-
-
 @extend_schema_serializer(
     examples=[
         OpenApiExample(
             "Photo",
-            {
-                "id": _PHOTO_ID,
-                "original_name": "holiday.jpg",
-                "width": 2048,
-                "height": 1365,
-                "created_at": "2026-11-24T09:30:00Z",
-                "image_url": f"{_BASE}/photos/{_PHOTO_ID}/image/",
-                "thumbnail_url": f"{_BASE}/photos/{_PHOTO_ID}/thumbnail/",
-            },
+            examples.PHOTO,
             response_only=True,
         )
     ]
@@ -143,19 +143,7 @@ class PhotoUploadSerializer(serializers.Serializer):
     examples=[
         OpenApiExample(
             "Style",
-            {
-                "id": _STYLE_ID,
-                "title": "The Starry Night",
-                "artist": "Vincent van Gogh",
-                "year": "1889",
-                "width": 1024,
-                "height": 811,
-                "is_active": True,
-                "position": 10,
-                "created_at": "2026-11-01T12:00:00Z",
-                "image_url": f"{_BASE}/styles/{_STYLE_ID}/image/",
-                "thumbnail_url": f"{_BASE}/styles/{_STYLE_ID}/thumbnail/",
-            },
+            examples.STYLE,
             response_only=True,
         )
     ]
@@ -281,52 +269,10 @@ class StylizationStyleSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "weight"]
 
 
-_RUNNING = {
-    "id": _STYLIZATION_ID,
-    "status": "running",
-    "progress": 42,
-    "step": 105,
-    "total_steps": 250,
-    "queue_position": None,
-    "photo": _PHOTO_ID,
-    "styles": [{"id": _STYLE_ID, "title": "The Starry Night", "weight": 1.0}],
-    "options": {
-        "size": 512,
-        "preset": "standard",
-        "steps": None,
-        "style_strength": 1.0,
-        "preserve_colors": False,
-        "seed": 1843062147,
-    },
-    "error_message": "",
-    "created_at": "2026-11-24T09:31:00Z",
-    "queued_at": "2026-11-24T09:31:00Z",
-    "started_at": "2026-11-24T09:31:02Z",
-    "finished_at": None,
-    "run_seconds": None,
-    "preview_url": f"{_BASE}/stylizations/{_STYLIZATION_ID}/preview/?step=105",
-    "result_url": None,
-    "can_cancel": True,
-    "can_retry": False,
-    "remix_of": None,
-}
-_SUCCEEDED = {
-    **_RUNNING,
-    "status": "succeeded",
-    "progress": 100,
-    "step": 250,
-    "finished_at": "2026-11-24T09:32:10Z",
-    "run_seconds": 66.4,
-    "preview_url": f"{_BASE}/stylizations/{_STYLIZATION_ID}/preview/?step=250",
-    "result_url": f"{_BASE}/stylizations/{_STYLIZATION_ID}/result/",
-    "can_cancel": False,
-}
-
-
 @extend_schema_serializer(
     examples=[
-        OpenApiExample("Running", _RUNNING, response_only=True),
-        OpenApiExample("Succeeded", _SUCCEEDED, response_only=True),
+        OpenApiExample("Running", examples.STYLIZATION_RUNNING, response_only=True),
+        OpenApiExample("Succeeded", examples.STYLIZATION_SUCCEEDED, response_only=True),
     ]
 )
 class StylizationSerializer(serializers.ModelSerializer):
@@ -337,6 +283,12 @@ class StylizationSerializer(serializers.ModelSerializer):
     queue_position = serializers.SerializerMethodField(
         help_text="While queued: 1 for the next job a worker takes; null otherwise."
     )
+    eta_seconds = serializers.SerializerMethodField(
+        help_text="While queued or running: seconds until the result is expected, from the worker's measured "
+        "step times at each stage and the jobs ahead in the queue, refined as steps run; null when finished "
+        "or before any worker has measured its speed."
+    )
+    eta_at = serializers.SerializerMethodField(help_text="When the result is expected: now + eta_seconds; or null.")
     preview_url = serializers.SerializerMethodField(help_text="Latest preview image while running or when done.")
     result_url = serializers.SerializerMethodField(help_text="The result PNG once succeeded; add ?download=1 to save.")
     can_cancel = serializers.BooleanField(source="is_active")
@@ -352,6 +304,8 @@ class StylizationSerializer(serializers.ModelSerializer):
             "step",
             "total_steps",
             "queue_position",
+            "eta_seconds",
+            "eta_at",
             "photo",
             "styles",
             "options",
@@ -383,6 +337,20 @@ class StylizationSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_queue_position(self, stylization: Stylization) -> int | None:
         return selectors.stylization_queue_position(stylization=stylization)
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True, min_value=0))
+    def get_eta_seconds(self, stylization: Stylization) -> int | None:
+        # One snapshot of the queue per response, however many rows it lists.
+        snapshot = self.context.setdefault("queue_snapshot", eta.QueueSnapshot())
+        return snapshot.seconds_left(stylization)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_eta_at(self, stylization: Stylization) -> str | None:
+        seconds = self.get_eta_seconds(stylization)
+        if seconds is None:
+            return None
+        snapshot = self.context["queue_snapshot"]
+        return serializers.DateTimeField().to_representation(snapshot.now + timedelta(seconds=seconds))
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_preview_url(self, stylization: Stylization) -> str | None:

@@ -1,7 +1,7 @@
 """Everything that changes gallery data, split by entity. Views (pages and API), the admin,
 management commands and the worker call these functions; nothing else writes.
 
-    accounts      API tokens, what a password change ends
+    accounts      API tokens, what a password change ends, the user's settings
     photos        upload, delete
     styles        curated and private styles
     stylizations  the web side of a job's life: create, cancel, retry, requeue, delete
@@ -16,7 +16,12 @@ classes in `gallery.errors`. The names below are re-exported so callers write
 `services.photo_create(...)` without knowing which module holds it.
 """
 
-from gallery.services.accounts import auth_password_changed, auth_token_get_or_create, auth_token_revoke
+from gallery.services.accounts import (
+    auth_password_changed,
+    auth_token_get_or_create,
+    auth_token_revoke,
+    profile_update,
+)
 from gallery.services.batches import batch_create
 from gallery.services.examples import example_replace
 from gallery.services.files import PARTIAL_FILE_MAX_AGE
@@ -48,6 +53,7 @@ __all__ = [
     "job_timeout",
     "photo_create",
     "photo_delete",
+    "profile_update",
     "share_create",
     "share_hide",
     "share_revoke",

@@ -1,10 +1,25 @@
-"""Accounts: API tokens and what a password change ends."""
+"""Accounts: API tokens, what a password change ends, and the user's settings."""
 
 from __future__ import annotations
 
 from axes.utils import reset as axes_reset
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from rest_framework.authtoken.models import Token
+
+from gallery import errors
+from gallery.models import Profile
+
+
+def profile_update(*, user: AbstractBaseUser, notify_by_email: bool) -> Profile:
+    """Save the user's settings: whether a finished stylization is mailed to them
+    (`stylizer.notify`). Mails need an address; an account without one is refused."""
+    if notify_by_email and not user.email:
+        raise ValidationError({"notify_by_email": errors.NO_EMAIL_TO_NOTIFY})
+    profile = Profile.of(user)
+    profile.notify_by_email = notify_by_email
+    profile.save(update_fields=["notify_by_email"])
+    return profile
 
 
 def auth_token_get_or_create(*, user: AbstractBaseUser) -> Token:

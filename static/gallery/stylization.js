@@ -92,6 +92,11 @@
         : "Starting…";
     }
 
+    // The estimate is the server's (gallery/eta.py): measured step times and the queue ahead.
+    const eta = $("[data-eta]");
+    eta.textContent = active && state.eta_text ? state.eta_text.charAt(0).toUpperCase() + state.eta_text.slice(1) : "";
+    eta.dataset.seconds = active && state.eta_seconds !== null ? String(state.eta_seconds) : "";
+
     setHidden($('[data-action="cancel"]'), !state.can_cancel);
     setHidden($('[data-action="retry"]'), !state.can_retry);
     setHidden($('[data-action="download"]'), !state.result_url);
@@ -116,12 +121,50 @@
     drawLossChart($("[data-loss-chart]"), state.losses || [], active);
   }
 
+  // A browser notification when the job ends while this page is open, if the user asked
+  // for one (the permission prompt comes only from their click, never on load).
+  const notify = { wanted: false, was: null };
+
+  function notifySupported() {
+    return "Notification" in window && Notification.permission !== "denied";
+  }
+
+  function renderNotify(active) {
+    const panel = $("[data-notify]");
+    setHidden(panel, !active || !notifySupported());
+    const granted = "Notification" in window && Notification.permission === "granted";
+    setHidden($("[data-notify-ask]"), notify.wanted && granted);
+    $("[data-notify-state]").textContent = notify.wanted && granted ? "This browser will tell you when it is done." : "";
+  }
+
+  async function askToNotify() {
+    const permission = await Notification.requestPermission();
+    notify.wanted = permission === "granted";
+    renderNotify(true);
+  }
+
+  function notifyIfFinished(state) {
+    const ended = notify.was !== null && ACTIVE.has(notify.was) && !ACTIVE.has(state.status);
+    notify.was = state.status;
+    if (!ended || !notify.wanted || Notification.permission !== "granted") return;
+    if (state.status !== "succeeded" && state.status !== "failed") return; // a cancel is the user's own doing
+    const title = state.status === "succeeded" ? "Your stylization is ready" : "Your stylization failed";
+    const body = state.status === "succeeded" ? $("h1").textContent.trim() : state.error_message;
+    const shown = new Notification(title, { body, tag: `stylization-${state.id}` });
+    shown.onclick = () => {
+      window.focus();
+      shown.close();
+    };
+  }
+
   async function poll() {
     try {
       const response = await fetch(statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       if (response.ok) {
         const state = await response.json();
         render(state);
+        notifyIfFinished(state);
+        renderNotify(ACTIVE.has(state.status));
         if (!ACTIVE.has(state.status)) return;
       }
     } catch (error) {
@@ -132,5 +175,8 @@
 
   const initial = JSON.parse(document.getElementById("stylization-status").textContent);
   render(initial);
+  notify.was = initial.status;
+  renderNotify(ACTIVE.has(initial.status));
+  $("[data-notify-ask]").addEventListener("click", askToNotify);
   if (ACTIVE.has(initial.status)) window.setTimeout(poll, POLL_MS);
 })();

@@ -49,7 +49,7 @@ def test_reconcile_leaves_rows_whose_jobs_are_alive(settings, idle_queue):
     stylization = _create()
     long_ago = timezone.now() - timedelta(seconds=settings.STYLIZER_QUEUE_GRACE + 1)
     Stylization.objects.filter(pk=stylization.pk).update(queued_at=long_ago)
-    assert stylization_reconcile() == {"stale": 0, "lost": 0, "partial_files": 0}
+    assert stylization_reconcile() == {"stale": 0, "lost": 0, "partial_files": 0, "mailed": 0}
     stylization.refresh_from_db()
     assert stylization.status == "queued"
 

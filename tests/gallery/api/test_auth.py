@@ -102,6 +102,7 @@ def test_me_reports_the_job_allowance(settings, alice, as_alice):
         "is_staff": False,
         "active_stylizations": 1,
         "max_active_stylizations": 4,
+        "notify_by_email": False,
     }
 
 
