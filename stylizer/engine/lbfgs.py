@@ -30,6 +30,8 @@ class LBFGS:
         self.prev_loss = float("inf")
         self.direction: torch.Tensor | None = None
         self.scale = 1.0
+        # Whether the last evaluated point was kept (False: it went uphill and was retried).
+        self.accepted = True
 
     def step(self, evaluate: Callable[[], tuple[float, torch.Tensor]]) -> float:
         """Evaluate the objective at the current point and move to the next one.
@@ -44,8 +46,10 @@ class LBFGS:
         if loss > self.prev_loss and self.direction is not None and self.scale > 1e-3:
             # Uphill: retreat and try half the step. The point is re-evaluated next step.
             self.scale *= 0.5
+            self.accepted = False
             self.x.copy_(self.prev_x).add_(self.direction, alpha=self.scale)
             return loss
+        self.accepted = True
         if self.prev_x is not None:
             s = (self.x - self.prev_x).flatten()
             y = (grad - self.prev_grad).flatten()
