@@ -102,7 +102,12 @@ def run(args) -> None:
             path = OUT / f"{content.stem}+{style.stem}+{name}+{args.size}{args.tag}.png"
             result.image.save(path)
             score = judge(path, content, style)
-            row = {"case": f"{content.stem}+{style.stem}", "variant": name, "score": score, "seconds": round(seconds, 1)}
+            row = {
+                "case": f"{content.stem}+{style.stem}",
+                "variant": name,
+                "score": score,
+                "seconds": round(seconds, 1),
+            }
             record(log, {**row, "params": overrides, "output": str(path.relative_to(ROOT))})
 
 

@@ -50,8 +50,8 @@ def test_cancellation_stops_within_one_step(photo, painting):
 def test_multiscale_runs_every_stage_and_reports_them(photo, painting):
     seen = []
     result = stylize(photo, [painting], StyleParams(size=256, steps=6), progress=seen.append)
-    assert [s.long_side for s in result.stages] == [128, 256]
-    assert {p.size for p in seen} == {(128, 128), (256, 256)}
+    assert [s.long_side for s in result.stages] == [128, 181, 256]
+    assert {p.size for p in seen} == {(128, 128), (181, 181), (256, 256)}
     assert result.image.size == (256, 256)
 
 
