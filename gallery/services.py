@@ -43,7 +43,7 @@ from gallery.models import Photo, Style, Stylization, StylizationStyle
 from gallery.storage import sweep_partial_files
 from stylizer.engine import Cancelled, EngineError, Progress, StyleParams, open_image, stylize
 from stylizer.engine.params import ParamsError, validate
-from stylizer.engine.schedule import plan
+from stylizer.engine.schedule import ladder_of, plan
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ def params_from_json(data: dict[str, Any], *, device: str = "auto") -> StylePara
 
 
 def _plan(params: StyleParams) -> list:
-    return plan(params.size, params.preset, params.steps, params.multiscale)
+    return plan(params.size, params.preset, params.steps, params.multiscale, ladder_of(params.style_loss))
 
 
 def job_timeout(params: StyleParams) -> int:

@@ -18,7 +18,7 @@ from stylizer.engine.losses import ContentLoss, StyleLoss, gram, tv_loss
 from stylizer.engine.palette import palette_of, transfer
 from stylizer.engine.params import StyleParams, validate
 from stylizer.engine.pixels import fit_long_side
-from stylizer.engine.schedule import Stage, plan
+from stylizer.engine.schedule import Stage, ladder_of, plan
 from stylizer.engine.vgg import extractor
 from stylizer.engine.wasserstein import Average, NormalizedContentLoss, W2StyleLoss, moments
 
@@ -194,8 +194,7 @@ class _Run:
         self.device, self.dtype = devices.resolve(params.device, params.precision)
         self.net = _network(params, self.device, self.dtype)
         self.blend = _blend(params, style_count)
-        ladder = "sqrt2" if params.style_loss == "w2" else "halves"
-        self.stages = plan(params.size, params.preset, params.steps, params.multiscale, ladder)
+        self.stages = plan(params.size, params.preset, params.steps, params.multiscale, ladder_of(params.style_loss))
         self.total = sum(stage.steps for stage in self.stages)
         seed = params.seed if params.seed is not None else torch.seed()
         self.generator = torch.Generator().manual_seed(seed)

@@ -59,6 +59,11 @@ def plan(
     return [Stage(side, count) for side, count in zip(sides, counts) if count > 0]
 
 
+def ladder_of(style_loss: str) -> str:
+    """The ladder a style loss climbs: the Gram loss keeps the previous one."""
+    return "halves" if style_loss == "gram" else "sqrt2"
+
+
 def ladder_sides(size: int) -> list[int]:
     """128, 181, 256, ... (x sqrt(2), rounded) up to `size`, which is always the last."""
     sides = [size]

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from stylizer.engine import EngineError, StyleParams, open_image, stylize
 from stylizer.engine.params import DEVICES, OPTIMIZERS, PRECISIONS, PRESETS
-from stylizer.engine.schedule import plan
+from stylizer.engine.schedule import ladder_of, plan
 
 DEFAULTS = {f.name: f.default for f in fields(StyleParams)}
 
@@ -66,7 +66,8 @@ class Command(BaseCommand):
         try:
             content = open_image(options["content"])
             styles = [open_image(path) for path in options["styles"]]
-            total = sum(stage.steps for stage in plan(params.size, params.preset, params.steps, params.multiscale))
+            stages = plan(params.size, params.preset, params.steps, params.multiscale, ladder_of(params.style_loss))
+            total = sum(stage.steps for stage in stages)
             with tqdm(total=total, unit="step", file=self.stderr._out, dynamic_ncols=True) as bar:
 
                 def progress(p):
