@@ -61,7 +61,7 @@ def main() -> None:
         params = StyleParams(size=args.size, seed=0, **overrides)
         steps: list[tuple[float, tuple[int, int]]] = []
         started = time.perf_counter()
-        result = stylize(content, [style], params, progress=lambda p: steps.append((p.elapsed, p.size)))
+        result = stylize(content, [style], params, progress=lambda p, seen=steps: seen.append((p.elapsed, p.size)))
         seconds = time.perf_counter() - started
         at_size = [b - a for (a, _), (b, s) in zip(steps, steps[1:]) if s == size]
         floor = report["floor_seconds"]["zeros" if overrides.get("style_loss") == "gram" else "replicate"]
