@@ -38,7 +38,7 @@ DEFAULT_STYLE_LAYERS: tuple[tuple[str, float], ...] = (
 )
 
 
-CONTENT_WEIGHT_W2 = 0.5
+CONTENT_WEIGHT_W2 = 0.2
 
 
 class ParamsError(ValueError):
