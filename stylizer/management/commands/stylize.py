@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from stylizer.engine import EngineError, StyleParams, open_image, stylize
-from stylizer.engine.params import DEVICES, OPTIMIZERS, PRECISIONS, PRESETS
+from stylizer.engine.params import DEVICES, OPTIMIZERS, PRECISIONS, PRESETS, STYLE_LOSSES
 from stylizer.engine.schedule import ladder_of, plan
 
 DEFAULTS = {f.name: f.default for f in fields(StyleParams)}
@@ -40,10 +40,23 @@ class Command(BaseCommand):
             "--style-scale", type=float, default=DEFAULTS["style_scale"], help="style image size relative to output"
         )
         parser.add_argument("--preserve-colors", action="store_true", help="keep the photo's original colours")
-        parser.add_argument("--init", default=DEFAULTS["init"], help="content, noise, or the path of an image")
+        parser.add_argument(
+            "--init",
+            default=DEFAULTS["init"],
+            help="palette (the photo in the painting's colours), content, noise, or a path",
+        )
+        parser.add_argument(
+            "--style-loss",
+            choices=STYLE_LOSSES,
+            default=DEFAULTS["style_loss"],
+            help="w2 (default) or gram (the previous)",
+        )
         parser.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
         parser.add_argument(
-            "--seed", type=int, default=DEFAULTS["seed"], help="random numbers of --init noise (default: a random seed)"
+            "--seed",
+            type=int,
+            default=DEFAULTS["seed"],
+            help="noise of the palette start and of --init noise (default: random)",
         )
         parser.add_argument("--device", choices=DEVICES, default=DEFAULTS["device"])
         parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS["precision"])
