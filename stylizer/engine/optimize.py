@@ -128,8 +128,12 @@ def _initial_image(
     params: StyleParams, content: torch.Tensor, styles: list[torch.Tensor], blend, generator: torch.Generator
 ) -> torch.Tensor:
     if params.init == "palette":
+        # Below style strength 1 the start keeps some of the photo's colours, so that 0.1
+        # really is "barely there".
+        mix = min(1.0, params.style_weight)
+        start = torch.lerp(content, transfer(content, *palette_of(styles, blend)), mix)
         noise = (torch.rand(content.shape, generator=generator) * 2 - 1) * SEED_NOISE
-        return (transfer(content, *palette_of(styles, blend)) + noise.to(content.device)).clamp(0, 1)
+        return (start + noise.to(content.device)).clamp(0, 1)
     if params.init == "content":
         return content.clone()
     if params.init == "noise":
