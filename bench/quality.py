@@ -80,7 +80,11 @@ def pairs(mode: str) -> list[tuple[Path, Path]]:
         return [(folder / "golden_gate.jpg", folder / f"{name}.jpg") for name in REFERENCE]
     contents = sorted((IMAGES / "content").iterdir())
     styles = sorted((IMAGES / "styles").iterdir())
-    return [(c, s) for c in contents for s in styles]
+    # Diagonal order (k -> k mod 3, k mod 8 visits every pair once, as 3 and 8 are coprime): every
+    # photo and every painting come up early, so a sweep cut short still covers them all.
+    every = sorted((c, s) for c in contents for s in styles)
+    diagonal = [(contents[k % len(contents)], styles[k % len(styles)]) for k in range(len(every))]
+    return diagonal if sorted(set(diagonal)) == every else every
 
 
 def run(args) -> None:
