@@ -56,3 +56,20 @@ def test_the_gram_option_is_the_previous_objective(photo, painting):
     assert seen[0].losses["content"] == pytest.approx(content.item(), abs=1e-6)
     halves = stylize(photo, [painting], params.replace(size=256, steps=2)).stages
     assert [s.long_side for s in halves] == [128, 256]
+
+
+def test_lbfgs_memory_carried_to_a_larger_size_keeps_its_curvature():
+    from stylizer.engine.image_io import resize_tensor
+    from stylizer.engine.lbfgs import LBFGS
+
+    x = torch.zeros(1, 3, 8, 8)
+    optimizer = LBFGS(x)
+    target = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    for _ in range(3):  # a quadratic: mean squared distance to `target`
+        optimizer.step(lambda: (float((x - target).square().mean()), 2 * (x - target) / x.numel()))
+    big = resize_tensor(x, (16, 16))
+    carried = optimizer.carried_to(big, lambda t: resize_tensor(t, (16, 16)))
+    assert len(carried.pairs) == len(optimizer.pairs) > 0
+    for (s, y, rho), (s2, y2, rho2) in zip(optimizer.pairs, carried.pairs):
+        assert s2.numel() == 4 * s.numel()
+        assert rho2 == pytest.approx(rho, rel=0.2)  # y.s kept: the same step sizes at the new size
