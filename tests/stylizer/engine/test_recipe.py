@@ -70,6 +70,6 @@ def test_lbfgs_memory_carried_to_a_larger_size_keeps_its_curvature():
     big = resize_tensor(x, (16, 16))
     carried = optimizer.carried_to(big, lambda t: resize_tensor(t, (16, 16)))
     assert len(carried.pairs) == len(optimizer.pairs) > 0
-    for (s, y, rho), (s2, y2, rho2) in zip(optimizer.pairs, carried.pairs):
+    for (s, _, rho), (s2, _, rho2) in zip(optimizer.pairs, carried.pairs):
         assert s2.numel() == 4 * s.numel()
         assert rho2 == pytest.approx(rho, rel=0.2)  # y.s kept: the same step sizes at the new size
