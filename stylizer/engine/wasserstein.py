@@ -153,9 +153,9 @@ class NormalizedContentLoss(nn.Module):
 class Average:
     """Bias-corrected exponential moving average of the iterates (as Adam averages gradients).
 
-    Departure from Gatys et al. (after crowsonkb's engine): the output is this average,
-    not the last iterate. Successive L-BFGS iterates differ by high-frequency noise that
-    the loss barely sees; the average keeps the strokes and drops the noise.
+    After crowsonkb's engine, where the output is this average of Adam's iterates. With
+    decay 0 (our default, optimize.AVERAGE_DECAY) it is the last accepted iterate: over our
+    few L-BFGS steps per rung a longer average blurred the strokes.
     """
 
     def __init__(self, like: torch.Tensor, decay: float):
