@@ -7,10 +7,15 @@ from stylizer.engine.image_io import rgb_to_ycbcr, to_tensor
 TINY = StyleParams(size=64, steps=8, multiscale=False)
 
 
-def test_a_few_steps_lower_the_objective_by_a_large_factor(photo, painting):
-    result = stylize(photo, [painting], TINY.replace(steps=20))
+@pytest.mark.parametrize(
+    ("objective", "factor"),
+    # The palette start is already much nearer the painting than the photo the Gram run starts from.
+    [({"seed": 1}, 2.5), ({"style_loss": "gram", "init": "content", "content_weight": 30.0}, 5)],
+)
+def test_a_few_steps_lower_the_objective_by_a_large_factor(photo, painting, objective, factor):
+    result = stylize(photo, [painting], TINY.replace(steps=20, **objective))
     first, last = result.losses[0]["total"], result.losses[-1]["total"]
-    assert last < first / 5
+    assert last < first / factor
     assert result.image.size == (64, 64) and result.image.mode == "RGB"
 
 
