@@ -79,6 +79,7 @@ def _sqrt2_plan(size: int, preset: str, steps: int | None, multiscale: bool) -> 
     if steps is not None:
         # Keep the preset's proportions; the rounding remainder goes to the coarsest stage.
         scaled = [int(steps * count / sum(counts)) for count in counts]
+        scaled[-1] = max(scaled[-1], 1)  # the output size always gets a stage
         scaled[0] += steps - sum(scaled)
         counts = scaled
     return [Stage(side, count) for side, count in zip(sides, counts) if count > 0]

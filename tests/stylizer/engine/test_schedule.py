@@ -42,3 +42,9 @@ def test_small_outputs_and_single_scale_use_one_stage():
 
 def test_presets_cost_more_as_quality_rises():
     assert PRESET_STEPS["draft"] < PRESET_STEPS["standard"] < PRESET_STEPS["high"]
+
+
+def test_a_few_steps_still_end_at_the_output_size():
+    for steps in (1, 2, 4, 7):
+        stages = plan(256, "draft", steps=steps)
+        assert stages[-1].long_side == 256 and sum(s.steps for s in stages) == steps
