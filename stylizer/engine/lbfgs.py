@@ -30,6 +30,25 @@ class LBFGS:
         self.prev_loss = float("inf")
         self.direction: torch.Tensor | None = None
         self.scale = 1.0
+        # Whether the last evaluated point was kept (False: it went uphill and was retried).
+        self.accepted = True
+
+    def carried_to(self, x: torch.Tensor, resize: Callable[[torch.Tensor], torch.Tensor]) -> LBFGS:
+        """A new optimizer for `x`, a resized copy of this one's iterate, keeping the curvature memory.
+
+        Each pair (s, y) is resized like the image. The objective is a mean over pixels, so
+        its gradient per pixel shrinks as the pixel count grows: y is scaled by the ratio of
+        pixel counts, which keeps y.s, and with it the memory's step sizes, as they were.
+        """
+        carried = LBFGS(x, history=self.pairs.maxlen, first_step=self.first_step)
+        ratio = self.x.numel() / x.numel()
+        for s, y, _ in self.pairs:
+            s2 = resize(s.view_as(self.x)).flatten()
+            y2 = resize(y.view_as(self.x)).flatten() * ratio
+            ys = torch.dot(y2, s2).item()
+            if ys > 1e-10 * torch.dot(y2, y2).item():
+                carried.pairs.append((s2, y2, 1.0 / ys))
+        return carried
 
     def step(self, evaluate: Callable[[], tuple[float, torch.Tensor]]) -> float:
         """Evaluate the objective at the current point and move to the next one.
@@ -44,8 +63,10 @@ class LBFGS:
         if loss > self.prev_loss and self.direction is not None and self.scale > 1e-3:
             # Uphill: retreat and try half the step. The point is re-evaluated next step.
             self.scale *= 0.5
+            self.accepted = False
             self.x.copy_(self.prev_x).add_(self.direction, alpha=self.scale)
             return loss
+        self.accepted = True
         if self.prev_x is not None:
             s = (self.x - self.prev_x).flatten()
             y = (grad - self.prev_grad).flatten()

@@ -75,7 +75,7 @@ def load_state_dict(weights: str = CAFFE_WEIGHTS) -> dict[str, torch.Tensor]:
 class VGGFeatures(nn.Module):
     """Frozen VGG-19 returning the activations of the named layers for RGB [0, 1] input."""
 
-    def __init__(self, layers: list[str] | tuple[str, ...], weights: str = CAFFE_WEIGHTS):
+    def __init__(self, layers: list[str] | tuple[str, ...], weights: str = CAFFE_WEIGHTS, padding: str = "zeros"):
         super().__init__()
         unknown = sorted(set(layers) - set(LAYER_NAMES))
         if unknown:
@@ -87,6 +87,10 @@ class VGGFeatures(nn.Module):
         state = load_state_dict(weights)
         wanted = self.features.state_dict().keys()
         self.features.load_state_dict({k: v for k in wanted if (v := state.get(f"features.{k}")) is not None})
+        # Departure from VGG (crowsonkb's engine does the same): "replicate" pads the first
+        # conv with the border pixels instead of black, so the loss sees no dark frame and
+        # does not paint strokes along the image's edges to match it.
+        self.features[0].padding_mode = padding
         self._taps = {LAYER_INDEX[name]: name for name in layers}
         for index in self._taps:
             # A tapped conv output must survive the in-place ReLU that follows it.
@@ -123,15 +127,21 @@ _cache_lock = threading.Lock()
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_extractor(layers: tuple[str, ...], weights: str, device: str, dtype: torch.dtype) -> VGGFeatures:
-    net = VGGFeatures(layers, weights).to(device)
+def _cached_extractor(
+    layers: tuple[str, ...], weights: str, device: str, dtype: torch.dtype, padding: str
+) -> VGGFeatures:
+    net = VGGFeatures(layers, weights, padding).to(device)
     net.features.to(dtype)  # normalization buffers stay float32
     return net
 
 
 def extractor(
-    layers: tuple[str, ...], weights: str, device: torch.device | str, dtype: torch.dtype = torch.float32
+    layers: tuple[str, ...],
+    weights: str,
+    device: torch.device | str,
+    dtype: torch.dtype = torch.float32,
+    padding: str = "zeros",
 ) -> VGGFeatures:
-    """One extractor per (layers, weights, device, dtype) per process, built on first use."""
+    """One extractor per (layers, weights, device, dtype, padding) per process, built on first use."""
     with _cache_lock:
-        return _cached_extractor(tuple(layers), weights, str(device), dtype)
+        return _cached_extractor(tuple(layers), weights, str(device), dtype, padding)

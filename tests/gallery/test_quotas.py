@@ -154,7 +154,7 @@ def test_the_form_and_the_api_allow_the_same_number_of_styles(
 def test_queued_compute_is_capped_per_user_but_a_job_alone_always_fits(settings, member, member_api, idle_queue):
     settings.STYLIZER_MAX_ACTIVE_JOBS = 10
     settings.QUOTA_QUEUED_WORK = 20
-    photo = make_photo(member)  # 64x48: a 1024 px standard job on it is 48 megapixel-steps
+    photo = make_photo(member)  # 64x48: a 1024 px standard job on it is 26 megapixel-steps
     big = {"photo": str(photo.pk), "styles": [{"style": str(make_style().pk)}], "options": {"size": 1024}}
     small = {**big, "options": {"size": 256, "preset": "draft"}}
     first = member_api.post(CREATE_URL, big, format="json")
@@ -162,7 +162,9 @@ def test_queued_compute_is_capped_per_user_but_a_job_alone_always_fits(settings,
     response = member_api.post(CREATE_URL, small, format="json")
     assert response.status_code == 429
     work = StyleParams(size=256, preset="draft").to_json()
-    message = errors.QUEUED_WORK_LIMIT.format(used=48.2, limit=20, work=quotas.queued_work(work, (64, 48)))
+    used = quotas.queued_work(StyleParams(size=1024).to_json(), (64, 48))
+    assert round(used) == 26
+    message = errors.QUEUED_WORK_LIMIT.format(used=used, limit=20, work=quotas.queued_work(work, (64, 48)))
     assert response.json() == {"code": "job_limit", "detail": message, "fields": {}}
     assert Stylization.objects.count() == 1 and len(idle_queue.get_job_ids()) == 1
     member_api.post(f"{CREATE_URL}{first.json()['id']}/cancel/")

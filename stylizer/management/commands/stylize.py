@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from stylizer.engine import EngineError, StyleParams, open_image, stylize
-from stylizer.engine.params import DEVICES, OPTIMIZERS, OPTIONS, PRECISIONS, Option
+from stylizer.engine.params import DEVICES, OPTIMIZERS, OPTIONS, PRECISIONS, STYLE_LOSSES, Option
 
 DEFAULTS = {f.name: f.default for f in fields(StyleParams)}
 
@@ -39,7 +39,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--style-scale", type=float, default=DEFAULTS["style_scale"], help="style image size relative to output"
         )
-        parser.add_argument("--init", default=DEFAULTS["init"], help="content, noise, or the path of an image")
+        parser.add_argument(
+            "--init",
+            default=DEFAULTS["init"],
+            help="palette (the photo in the painting's colours), content, noise, or the path of an image",
+        )
+        parser.add_argument(
+            "--style-loss",
+            choices=STYLE_LOSSES,
+            default=DEFAULTS["style_loss"],
+            help="w2 (default) or gram (the previous engine)",
+        )
         parser.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
         parser.add_argument("--device", choices=DEVICES, default=DEFAULTS["device"])
         parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS["precision"])

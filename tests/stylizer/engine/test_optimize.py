@@ -7,10 +7,15 @@ from stylizer.engine.image_io import rgb_to_ycbcr, to_tensor
 TINY = StyleParams(size=64, steps=8, multiscale=False)
 
 
-def test_a_few_steps_lower_the_objective_by_a_large_factor(photo, painting):
-    result = stylize(photo, [painting], TINY.replace(steps=20))
+@pytest.mark.parametrize(
+    ("objective", "factor"),
+    # The palette start is already much nearer the painting than the photo the Gram run starts from.
+    [({"seed": 1}, 2.5), ({"style_loss": "gram", "init": "content", "content_weight": 30.0}, 5)],
+)
+def test_a_few_steps_lower_the_objective_by_a_large_factor(photo, painting, objective, factor):
+    result = stylize(photo, [painting], TINY.replace(steps=20, **objective))
     first, last = result.losses[0]["total"], result.losses[-1]["total"]
-    assert last < first / 5
+    assert last < first / factor
     assert result.image.size == (64, 64) and result.image.mode == "RGB"
 
 
@@ -50,8 +55,8 @@ def test_cancellation_stops_within_one_step(photo, painting):
 def test_multiscale_runs_every_stage_and_reports_them(photo, painting):
     seen = []
     result = stylize(photo, [painting], StyleParams(size=256, steps=6), progress=seen.append)
-    assert [s.long_side for s in result.stages] == [128, 256]
-    assert {p.size for p in seen} == {(128, 128), (256, 256)}
+    assert [s.long_side for s in result.stages] == [128, 181, 256]
+    assert {p.size for p in seen} == {(128, 128), (181, 181), (256, 256)}
     assert result.image.size == (256, 256)
 
 
