@@ -13,7 +13,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from nstsite import cache, embedded_redis, media
+from nstsite import cache, embedded_redis, log_config, media
 from stylizer.engine import params as engine_params
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -207,9 +207,8 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 
-# Uploaded and generated images: in MEDIA_ROOT, or an S3-compatible bucket (nstsite.media).
-# Never under a public URL: every image goes through a view that checks who is asking
-# (gallery.views): streamed, or (MEDIA_SERVE=redirect) a presigned URL that soon expires.
+# Uploaded and generated images: in MEDIA_ROOT, or an S3-compatible bucket (nstsite.media), never
+# under a public URL: a view checks who asks, then streams or (MEDIA_SERVE=redirect) presigns.
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_STORAGE = media.storage_kind(os.environ)
 MEDIA_REDIRECT_SECONDS = media.redirect_seconds(os.environ)
@@ -369,8 +368,7 @@ if STYLIZER_RECONCILE_INTERVAL < 1:
 # stylization blends at most STYLIZER_MAX_STYLES styles (the form's own style image counts).
 # Photos are stored at most max(STYLIZER_SIZES) px on the long side as JPEG (150-400 KB at
 # 1024 px), so 500 photos take about 200 MB. Queued compute is in megapixel-steps (a 1024 px
-# `high` job on a square photo: 128): three of the largest jobs offered by default fit, so the
-# job cap binds first unless STYLIZER_SIZES offers more; a job with nothing else waiting always fits.
+# `high` job on a square photo: 67), so the job cap binds first; a lone job always fits.
 STYLIZER_MAX_STYLES = env.int("STYLIZER_MAX_STYLES", default=5)
 QUOTA_PHOTOS = env.int("QUOTA_PHOTOS", default=500)
 QUOTA_PHOTO_MB = env.float("QUOTA_PHOTO_MB", default=250)
@@ -383,14 +381,7 @@ if min(*_limits, QUOTA_QUEUED_WORK) <= 0:
         "QUOTA_QUEUED_WORK must each be more than 0."
     )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # django-axes logs every successful log-in at INFO; failures and lockouts are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+LOGGING = log_config.logging_config(env.str("LOG_LEVEL", default="INFO"))
 
 if not DEBUG:
     # HTTPS only, behind a TLS proxy that sets X-Forwarded-Proto (and must strip a client's).

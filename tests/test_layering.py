@@ -108,3 +108,16 @@ def test_the_web_tier_loads_no_torch():
     assert "torch" not in modules
     allowed = {"stylizer", "stylizer.apps", "stylizer.engine", "stylizer.engine.errors", *TORCH_FREE}
     assert set(modules) <= allowed, modules
+
+
+def test_no_module_outside_bench_tests_and_migrations_is_over_400_lines():
+    """Issue 10's measure of a module a newcomer can read in one sitting."""
+    too_long = {}
+    for path in ROOT.rglob("*.py"):
+        parts = path.relative_to(ROOT).parts
+        if parts[0] in ("bench", "tests", ".git", ".venv", "var") or "migrations" in parts:
+            continue
+        lines = len(path.read_text().splitlines())
+        if lines > 400:
+            too_long[str(path.relative_to(ROOT))] = lines
+    assert too_long == {}
