@@ -88,18 +88,25 @@ def pairs(mode: str) -> list[tuple[Path, Path]]:
 
 
 def run(args) -> None:
-    given = {name: json.loads(overrides) for name, _, overrides in (s.partition("=") for s in args.variant or [])}
+    given = {name: tuples(json.loads(text)) for name, _, text in (s.partition("=") for s in args.variant or [])}
     variants = {**VARIANTS, **given} if args.keep_defaults or not given else given
     OUT.mkdir(parents=True, exist_ok=True)
     log = OUT / f"quality-{args.mode}-{args.size}{args.tag}.jsonl"
     judge = Judge()
+    # A sweep cut short goes on where it stopped: outputs already in the log are not made again.
+    rows = map(json.loads, log.read_text().splitlines()) if log.exists() else []
+    done = {(row["case"], row["variant"]) for row in rows}
     for content, style in pairs(args.mode):
+        if args.styles and style.stem not in args.styles:
+            continue
         if args.mode == "reference" and args.judge_theirs:
             theirs = content.parent / REFERENCE[style.stem]
             score = judge(theirs, content, style)
             record(log, {"case": f"{content.stem}+{style.stem}", "variant": "neural-style", "score": score})
         for name, overrides in variants.items():
-            params = StyleParams(size=args.size, seed=args.seed, **{"preset": args.preset, **overrides})
+            if (f"{content.stem}+{style.stem}", name) in done:
+                continue
+            params = StyleParams(size=args.size, **{"preset": args.preset, "seed": args.seed, **overrides})
             started = time.perf_counter()
             result = stylize(open_image(content), [open_image(style)], params)
             seconds = time.perf_counter() - started
@@ -113,6 +120,13 @@ def run(args) -> None:
                 "seconds": round(seconds, 1),
             }
             record(log, {**row, "params": overrides, "output": str(path.relative_to(ROOT))})
+
+
+def tuples(value):
+    """JSON's lists as the tuples StyleParams holds (layer lists, blends)."""
+    if isinstance(value, dict):
+        return {key: tuples(item) for key, item in value.items()}
+    return tuple(tuples(item) for item in value) if isinstance(value, list) else value
 
 
 def record(log: Path, row: dict) -> None:
@@ -152,6 +166,7 @@ def main() -> None:
     parser.add_argument("--variant", action="append")
     parser.add_argument("--keep-defaults", action="store_true")
     parser.add_argument("--judge-theirs", action="store_true")
+    parser.add_argument("--styles", nargs="*", help="only these paintings (file stems)")
     args = parser.parse_args()
     if args.mode == "sheet":
         sheet(Path(args.files[0]), Path(args.files[1]))

@@ -20,7 +20,7 @@ from stylizer.engine.params import StyleParams, validate
 from stylizer.engine.pixels import fit_long_side
 from stylizer.engine.schedule import Stage
 from stylizer.engine.vgg import extractor
-from stylizer.engine.wasserstein import Average, NormalizedContentLoss, W2StyleLoss, moments
+from stylizer.engine.wasserstein import LAYER_SHARE, Average, NormalizedContentLoss, W2StyleLoss, moments
 
 log = logging.getLogger(__name__)
 
@@ -93,10 +93,13 @@ class _Objective(torch.nn.Module):
             }
         )
         style_loss, statistic = (W2StyleLoss, moments) if w2 else (StyleLoss, gram)
+        share = LAYER_SHARE if w2 else {}
         self.style = torch.nn.ModuleDict(
             {
                 name: style_loss(
-                    [statistic(features[name]) for features in style_features], blend, params.style_weight * weight
+                    [statistic(features[name]) for features in style_features],
+                    blend,
+                    params.style_weight * weight * share.get(name, 1.0),
                 )
                 for name, weight in params.style_layers
             }

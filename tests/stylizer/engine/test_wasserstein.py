@@ -58,13 +58,17 @@ def test_w2_loss_is_the_exact_distance_up_to_its_scale():
     )
 
 
-def test_w2_loss_with_fewer_positions_than_channels_is_the_same_distance():
-    """Deep layers at coarse sizes take the small n x n root: same value as the c x c one."""
+def test_w2_loss_with_fewer_positions_than_channels_is_the_same_distance_counted_by_its_share():
+    """Deep layers at coarse sizes take the small n x n root (same distance as the c x c one)
+    and count in proportion to their positions, so they cannot paint the painting's subject
+    into the coarse rungs."""
     style = features(1, channels=16, side=8)
     output = features(2, channels=16, side=3)  # 9 positions < 16 channels
     loss = W2StyleLoss([moments(style)], [1.0], weight=1.0)
     exact = w2_distance(moments(output), moments(style))
-    assert loss(output).item() == pytest.approx(exact * loss.weight, rel=0.02)
+    assert loss(output).item() == pytest.approx(exact * loss.weight * 9 / 16, rel=0.02)
+    enough = features(3, channels=16, side=4)  # 16 positions: counted fully
+    assert loss(enough).item() == pytest.approx(w2_distance(moments(enough), moments(style)) * loss.weight, rel=0.02)
 
 
 def test_blend_averages_means_and_second_moments():
