@@ -182,7 +182,7 @@ class StyleParams:
     def stages(self) -> list[Stage]:
         """The coarse-to-fine stages this run optimizes (sizes and steps, coarsest first)."""
         if self.continue_from:
-            return print_plan(self.continue_from, self.size)
+            return print_plan(self.continue_from, self.size, self.steps)
         return plan(self.size, self.preset, self.steps, self.multiscale, ladder_of(self.style_loss))
 
     def to_json(self) -> dict[str, Any]:

@@ -98,11 +98,15 @@ PRINT_STEPS = (8, 6, 4, 3, 2, 2)
 PRINT_MIN_GROWTH = 1.1
 
 
-def print_plan(from_side: int, size: int) -> list[Stage]:
+def print_plan(from_side: int, size: int, steps: int | None = None) -> list[Stage]:
     """The rungs that continue a finished `from_side` px result to a `size` px print: the
-    sqrt(2) ladder below `size` (``size / sqrt(2)**k``), those above the result's size."""
-    sides = [side for side in ladder_sides_from(size) if side >= from_side * PRINT_MIN_GROWTH]
-    return [Stage(side, _print_steps(side)) for side in sides or [size]]
+    sqrt(2) ladder below `size` (``size / sqrt(2)**k``), those above the result's size.
+    `steps` caps the total (STYLIZER_MAX_STEPS), each rung keeping at least one."""
+    sides = [side for side in ladder_sides_from(size) if side >= from_side * PRINT_MIN_GROWTH] or [size]
+    counts = [_print_steps(side) for side in sides]
+    if steps is not None and steps < sum(counts):
+        counts = [max(1, count * steps // sum(counts)) for count in counts]
+    return [Stage(side, count) for side, count in zip(sides, counts)]
 
 
 def ladder_sides_from(size: int) -> list[int]:

@@ -19,6 +19,10 @@ def test_a_2048_print_of_a_512_result_climbs_the_sqrt2_rungs_above_it_with_fewer
     assert [stage.long_side for stage in print_plan(512, 4096)][-2:] == [2896, 4096]
     # A larger result continues from where it is: fewer rungs, the same counts at the same sizes.
     assert print_plan(1024, 2048) == plan[2:]
+    # A worker's step cap (STYLIZER_MAX_STEPS) shrinks every rung, each keeping one.
+    capped = print_plan(512, 2048, steps=10)
+    assert [stage.long_side for stage in capped] == [724, 1024, 1448, 2048]
+    assert sum(stage.steps for stage in capped) <= 10 and min(stage.steps for stage in capped) >= 1
 
 
 def test_the_print_params_plan_the_print_and_store_as_before_for_an_ordinary_run():
