@@ -6,7 +6,7 @@ print size only while some live worker listens on its queue, and enqueues each p
 its size's queue, so no worker ever takes a print it cannot make.
 
 STYLIZER_PRINT_MAX_SIDE sets the largest side; 0 (the default) decides from the device:
-a CPU 2048 px (a 2048 px print peaks near 4 GB, README), a CUDA GPU by its memory, read
+a CPU 2048 px (a 2048 px print peaks at 5.7 GiB, README), a CUDA GPU by its memory, read
 with nvidia-smi, so that the worker never initialises CUDA (it forks).
 """
 
