@@ -22,9 +22,13 @@ def _part(text: str) -> str:
     return slugify(text)[:MAX_PART].strip("-")
 
 
-def download_name(stylization: Stylization, *, private_titles: bool = True, suffix: str = ".png") -> str:
-    """`<photo>--<painting>[-<painting>...].png`; without `private_titles` (a shared result's
-    visitors) the photo's file name and the owner's own style images' titles stay out."""
+def download_name(stylization: Stylization, *, private_titles: bool = True, suffix: str | None = None) -> str:
+    """`<photo>--<painting>[-<painting>...].png`, a print's `...--print-2048px.jpg`; without
+    `private_titles` (a shared result's visitors) the photo's file name and the owner's own
+    style images' titles stay out."""
+    if suffix is None:
+        side = stylization.print_side
+        suffix = f"--print-{side}px.jpg" if side else ".png"
     paintings = [
         _part(link.style.title) if private_titles or link.style.is_curated else "own-style"
         for link in stylization.style_links.all()[:MAX_PAINTINGS]

@@ -94,6 +94,16 @@ REMIX_AS = "Remix a result as the photo or as a style."
 REMIX_SHARED_AS_PHOTO = "A result someone shared with you can be remixed as a style, not as your photo."
 REMIX_ONE_SOURCE = "Name the result to remix by one of stylization or share_token."
 REMIX_NOT_FINISHED = "Only a finished result can be remixed; wait until it has succeeded."
+
+# Prints (gallery/services/prints.py).
+PRINT_NOT_FINISHED = "Only a finished result can be printed; wait until it has succeeded."
+PRINT_SIDE_NOT_OFFERED = "Prints are {sides} px on the long side, not {side} px."
+PRINT_NONE_OFFERED = "This site makes no prints (STYLIZER_PRINT_SIDES is empty)."
+PRINT_NOT_LARGER = "The result is already {source} px on the long side; a print must be larger ({side} px is not)."
+PRINT_NO_WORKER = (
+    "No worker can make a {side} px print right now{others}. Try again later, or choose a size a worker can make."
+)
+PRINT_SOURCE_GONE = "The result this print continues was deleted, so the print cannot be made; print a result again."
 EACH_CATALOGUE_ONLY = (
     "One picture per style takes styles from the catalogue; your own style image (or a remixed result "
     "used as a style) can only be blended. Choose “Blend them into one picture”, or leave it out."

@@ -184,6 +184,16 @@ class Stylization(models.Model):
         max_length=8, blank=True, choices=[("photo", "as the photo"), ("style", "as a style")], default=""
     )
 
+    # A print continues a finished result to a large size (gallery/services/prints.py).
+    print_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="prints",
+        help_text="The result this print continues (kept as long as that result exists).",
+    )
+
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(null=True, blank=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -223,6 +233,11 @@ class Stylization(models.Model):
     @property
     def is_retryable(self) -> bool:
         return self.status in self.RETRYABLE_STATUSES
+
+    @property
+    def print_side(self) -> int | None:
+        """A print's long side (its source may be gone); None for an ordinary stylization."""
+        return self.params.get("size") if self.params.get("continue_from") else None
 
 
 class StylizationStyle(models.Model):

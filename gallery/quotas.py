@@ -26,6 +26,7 @@ from django.db.models import Count, Sum
 
 from gallery import errors
 from gallery.models import Photo, Style, Stylization, stale_running
+from gallery.services import queue
 from stylizer.engine.params import StyleParams
 from stylizer.engine.pixels import MIN_SIDE, fit_long_side
 
@@ -81,10 +82,29 @@ def check_style_count(count: int) -> None:
 
 
 def check_size(params: StyleParams) -> None:
-    """The size must be one the site offers today (STYLIZER_SIZES may have shrunk since a job was made)."""
+    """The size must be one the site offers today (STYLIZER_SIZES may have shrunk since a job was made);
+    a print's, a print side (STYLIZER_PRINT_SIDES) larger than the result it continues that some
+    live worker makes."""
+    if params.continue_from:
+        return check_print_side(params.size, source=params.continue_from)
     limit = max(settings.STYLIZER_SIZES)
     if params.size > limit:
         raise ValidationError({"params": errors.SIZE_NOT_OFFERED.format(size=params.size, limit=limit)})
+
+
+def check_print_side(side: int, *, source: int) -> None:
+    offered = settings.STYLIZER_PRINT_SIDES
+    if not offered:
+        raise ValidationError({"side": errors.PRINT_NONE_OFFERED})
+    if side not in offered:
+        sides = " or ".join(str(offered_side) for offered_side in offered)
+        raise ValidationError({"side": errors.PRINT_SIDE_NOT_OFFERED.format(sides=sides, side=side)})
+    if side <= source:
+        raise ValidationError({"side": errors.PRINT_NOT_LARGER.format(source=source, side=side)})
+    available = queue.print_sides_available()
+    if side not in available:
+        others = f" ({' and '.join(str(s) for s in available)} px can be made)" if available else ""
+        raise ValidationError({"side": errors.PRINT_NO_WORKER.format(side=side, others=others)})
 
 
 def check_paintable(params: StyleParams, *, photo: Size, styles: Sequence[tuple[str, Size]]) -> None:

@@ -204,7 +204,9 @@ def sweep_partial_files(*, older_than: float, storage=None) -> int:
     removed = 0
     with os.scandir(storage.path(PARTIAL_DIR)) as entries:
         for entry in entries:
-            if entry.name.endswith(PARTIAL_SUFFIX) and entry.stat().st_mtime < cutoff:
-                os.unlink(entry.path)
-                removed += 1
+            # A write in progress renames or removes its file at any time: gone is fine.
+            with contextlib.suppress(FileNotFoundError):
+                if entry.name.endswith(PARTIAL_SUFFIX) and entry.stat().st_mtime < cutoff:
+                    os.unlink(entry.path)
+                    removed += 1
     return removed

@@ -3,7 +3,7 @@ that checks ownership (the `*_image`, `*_thumbnail`, `*_preview` and `*_result` 
 
 from django.urls import path
 
-from gallery import views, views_batch, views_landing, views_share
+from gallery import views, views_batch, views_landing, views_print, views_share
 
 app_name = "gallery"
 
@@ -25,6 +25,8 @@ urlpatterns = [
     path("results/<uuid:stylization_id>/delete/", views.stylization_delete_page, name="stylization_delete"),
     path("results/<uuid:stylization_id>/preview", views.stylization_preview, name="stylization_preview"),
     path("results/<uuid:stylization_id>/result.png", views.stylization_result, name="stylization_result"),
+    # Prints: a finished result continued to 2048 or 4096 px (a print is a stylization of its own).
+    path("results/<uuid:stylization_id>/print/", views_print.stylization_print_page, name="stylization_print"),
     # One photo in many styles: the set one request made.
     path("sets/<uuid:batch_id>/", views_batch.batch_detail, name="batch_detail"),
     path("sets/<uuid:batch_id>/contact-sheet.jpg", views_batch.batch_contact_sheet, name="batch_contact_sheet"),

@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gallery import errors, eta, responses, selectors, services
+from gallery import errors, eta, responses, selectors, services, views_print
 from gallery.forms import MODE_EACH, AccountSettingsForm, PhotoUploadForm, SignUpForm, StylizationForm
 from gallery.models import Stylization
 from gallery.ratelimit import rate_limited
@@ -237,6 +237,7 @@ def stylization_detail(request: HttpRequest, stylization_id) -> HttpResponse:
     stylization = selectors.stylization_get(fetched_by=request.user, stylization_id=stylization_id)
     origin = remix_origin(stylization, fetched_by=request.user)
     context = {"stylization": stylization, "status": _status(stylization), "remix_origin": origin}
+    context.update(views_print.print_context(stylization, fetched_by=request.user))
     return render(request, "gallery/stylization_detail.html", context)
 
 
@@ -268,6 +269,7 @@ def _status(stylization: Stylization) -> dict:
         "preview_url": f"{url('stylization_preview')}?step={stylization.step}" if stylization.preview else None,
         # The attempt in the URL keeps browsers from showing a cached result of an earlier attempt.
         "result_url": f"{url('stylization_result')}?v={stylization.attempt}" if stylization.result else None,
+        "print_side": stylization.print_side,
         "can_cancel": stylization.is_active,
         "can_retry": stylization.is_retryable,
     }

@@ -13,7 +13,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from nstsite import cache, embedded_redis, log_config, media
+from nstsite import cache, embedded_redis, log_config, media, print_config
 from stylizer.engine import params as engine_params
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -346,10 +346,10 @@ STYLIZER_PROGRESS_INTERVAL = env.float("STYLIZER_PROGRESS_INTERVAL", default=1.0
 STYLIZER_PREVIEW_EVERY = env.int("STYLIZER_PREVIEW_EVERY", default=10)
 # Optional cap on optimizer steps per job (0 = none), e.g. for a CPU-only demo server.
 STYLIZER_MAX_STEPS = env.int("STYLIZER_MAX_STEPS", default=0)
-# Fault handling (see stylizer/worker.py): the worker writes a running job's heartbeat;
-# a row silent for STALE_AFTER seconds lost its worker. The reconciler runs in every
-# worker every RECONCILE_INTERVAL seconds; a queued row may wait QUEUE_GRACE seconds for
-# its job to reach Redis; a cancelled job's engine process is killed after CANCEL_GRACE s.
+STYLIZER_PRINT_SIDES, STYLIZER_PRINT_MAX_SIDE = print_config.print_settings(env)  # README, Prints
+# Fault handling (stylizer/worker.py): the worker writes a running job's heartbeat; a row silent
+# STALE_AFTER s lost its worker. Every worker reconciles every RECONCILE_INTERVAL s; a queued row
+# waits QUEUE_GRACE s for Redis; a cancelled job's engine process is killed after CANCEL_GRACE s.
 STYLIZER_HEARTBEAT_INTERVAL = env.float("STYLIZER_HEARTBEAT_INTERVAL", default=2.0)
 STYLIZER_STALE_AFTER = env.float("STYLIZER_STALE_AFTER", default=30.0)
 STYLIZER_RECONCILE_INTERVAL = env.int("STYLIZER_RECONCILE_INTERVAL", default=15)

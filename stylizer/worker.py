@@ -54,6 +54,8 @@ from django.db import DatabaseError, connections
 from rq.executions import Execution
 from rq.worker import Worker
 
+from gallery.services.queue import print_queue_name
+from stylizer import capacity
 from stylizer.engine import warm_up
 from stylizer.process import JOB_DONE, EngineProcess, die_with, require_cuda
 from stylizer.reconcile import stylization_reconcile
@@ -73,11 +75,29 @@ class StylizerWorker(Worker):
         # RQ's own registry cleaning runs as often as our reconciler; both are cheap.
         kwargs["maintenance_interval"] = settings.STYLIZER_RECONCILE_INTERVAL
         super().__init__(*args, **kwargs)
+        self._listen_for_prints()
         self._engine_threads = engine_threads()  # its share of the host's cores
         self._engine: EngineProcess | None = None
         self._watch: JobWatch | None = None
 
     # The worker process ------------------------------------------------------------
+
+    def _listen_for_prints(self) -> None:
+        """Add the print queues of the sizes this worker makes, after its own (stylizer.capacity)."""
+        names = self.queue_names()
+        for side in capacity.print_sides():
+            name = print_queue_name(side)
+            if name not in names:
+                self.queues.append(
+                    self.queue_class(
+                        name=name,
+                        connection=self.connection,
+                        job_class=self.job_class,
+                        serializer=self.serializer,
+                        death_penalty_class=self.death_penalty_class,
+                    )
+                )
+        self._ordered_queues = self.queues[:]
 
     def work(self, *args, **kwargs) -> bool:
         device = settings.STYLIZER_DEVICE  # one of the engine's DEVICES: the settings check it
@@ -87,6 +107,7 @@ class StylizerWorker(Worker):
         torch.set_num_threads(1)  # no OpenMP thread pool in a process that forks (see above)
         warm_up("cpu", weights=settings.STYLIZER_TORCHVISION_WEIGHTS)
         log.info("VGG-19 loaded in %.1f s; jobs run on %s", time.monotonic() - started, device)
+        log.info("listening on %s", ", ".join(self.queue_names()))
         self._start_engine()  # before RQ starts its threads: the first fork is from a single thread
         return super().work(*args, **kwargs)
 

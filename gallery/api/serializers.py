@@ -17,6 +17,7 @@ from rest_framework.reverse import reverse
 
 from gallery import errors, eta, options, selectors
 from gallery.api import examples
+from gallery.api.print_fields import PrintOfField
 from gallery.api.remix import RemixableSerializer, RemixOriginField
 from gallery.models import Photo, Style, Stylization, StylizationStyle
 from stylizer.engine.params import OPTIONS, STYLE_WEIGHT
@@ -294,6 +295,7 @@ class StylizationSerializer(serializers.ModelSerializer):
     can_cancel = serializers.BooleanField(source="is_active")
     can_retry = serializers.BooleanField(source="is_retryable")
     remix_of = RemixOriginField()
+    print_of = PrintOfField()
 
     class Meta:
         model = Stylization
@@ -320,6 +322,7 @@ class StylizationSerializer(serializers.ModelSerializer):
             "can_cancel",
             "can_retry",
             "remix_of",
+            "print_of",
         ]
         read_only_fields = fields
 

@@ -26,6 +26,7 @@ from gallery.api.docs import ID_PARAMETER, IDEMPOTENCY_KEY_PARAMETER, IMAGE_RESP
 from gallery.api.negotiation import ImageNegotiation
 from gallery.api.parsers import JSONParser, MultiPartParser
 from gallery.api.permissions import IsStaffOrReadOnly
+from gallery.api.prints import PrintActionsMixin
 from gallery.api.throttling import ThrottledActionsMixin
 
 UPLOAD_PARSERS = [MultiPartParser, FormParser]
@@ -279,7 +280,7 @@ _STYLIZATION_EXAMPLE = OpenApiExample(
         responses=IMAGE_RESPONSES,
     ),
     result=extend_schema(
-        summary="The result image (PNG)",
+        summary="The result image (PNG; a print's is a JPEG)",
         parameters=[
             ID_PARAMETER,
             OpenApiParameter("download", OpenApiTypes.STR, description="Present: send as an attachment."),
@@ -287,7 +288,7 @@ _STYLIZATION_EXAMPLE = OpenApiExample(
         responses=IMAGE_RESPONSES,
     ),
 )
-class StylizationViewSet(ThrottledActionsMixin, GenericViewSet):
+class StylizationViewSet(PrintActionsMixin, ThrottledActionsMixin, GenericViewSet):
     lookup_field = "id"
     lookup_value_regex = UUID_PATTERN
     parser_classes = [JSONParser]

@@ -13,6 +13,7 @@ import django_rq
 import redis
 from django.conf import settings
 from django.utils import timezone
+from rq import Queue, worker_registration
 from rq.job import Job
 
 from gallery import errors
@@ -42,12 +43,36 @@ def get_queue():
     return django_rq.get_queue(settings.RQ_QUEUE, commit_mode="auto")
 
 
+def print_queue_name(side: int) -> str:
+    """The queue of prints of this long side: only workers that can make them listen on it
+    (stylizer.capacity)."""
+    return f"{settings.RQ_QUEUE}-print-{side}"
+
+
+def queue_for(params: StyleParams):
+    """A print's size's queue, or the ordinary one."""
+    if not params.continue_from:
+        return get_queue()
+    return Queue(print_queue_name(params.size), connection=get_queue().connection)
+
+
+def print_sides_available() -> list[int]:
+    """The offered print sides some live worker makes (one listens on its queue). Empty if
+    Redis cannot say."""
+    try:
+        connection = get_queue().connection
+        return [side for side in settings.STYLIZER_PRINT_SIDES if _live_workers(print_queue_name(side), connection)]
+    except redis.RedisError as exc:
+        log.info("could not read the workers: %s", exc)
+        return []
+
+
 def enqueue(stylization: Stylization, params: StyleParams | None = None) -> None:
     """Put the row's job on the queue; if Redis is down, fail the row (retryable) and raise.
     `params`: the row's, when the caller has them already (else read from the row)."""
     params = params or StyleParams.from_json(stylization.params)
     try:
-        get_queue().enqueue_call(
+        queue_for(params).enqueue_call(
             JOB_FUNCTION,
             kwargs={"stylization_id": str(stylization.pk), "attempt": stylization.attempt},
             job_id=stylization.job_id,
@@ -62,6 +87,13 @@ def enqueue(stylization: Stylization, params: StyleParams | None = None) -> None
             pk=stylization.pk, attempt=stylization.attempt, status=Stylization.Status.QUEUED
         ).update(status=Stylization.Status.FAILED, error_message=errors.QUEUE_UNAVAILABLE, finished_at=timezone.now())
         raise errors.QueueUnavailable(stylization_id=stylization.pk) from exc
+
+
+def _live_workers(queue_name: str, connection) -> int:
+    """Workers listening on the queue whose key has not expired (a killed worker's lasts its
+    TTL, RQ's 420 s, until then a print waits for it in vain)."""
+    keys = worker_registration.get_keys(queue=Queue(queue_name, connection=connection))
+    return connection.exists(*keys) if keys else 0
 
 
 def cancel_job(job_id: str) -> None:

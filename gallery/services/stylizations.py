@@ -38,8 +38,10 @@ def stylization_create(
     idempotency_key: str = "",
     remix_of: Stylization | None = None,
     remix_as: str = "",
+    print_of: Stylization | None = None,
 ) -> Stylization:
-    """Create a stylization and queue its job once the row is committed.
+    """Create a stylization and queue its job once the row is committed (a print:
+    gallery/services/prints.py).
 
     `styles` pairs each style (curated and active, or the owner's private one) with a
     positive blend weight. Raises ValidationError for bad input or what today's limits
@@ -71,6 +73,7 @@ def stylization_create(
                 idempotency_key=idempotency_key,
                 remix_of=remix_of,
                 remix_as=remix_as,
+                print_of=print_of,
             )
             StylizationStyle.objects.bulk_create(
                 StylizationStyle(stylization=stylization, style=style, weight=weight, position=index)
@@ -169,6 +172,8 @@ def _checked_params(
     except ParamsError as exc:
         raise ValidationError({"params": str(exc)}) from exc
     quotas.check_size(params)
+    if params.continue_from:
+        return params  # a print continues a painted result: its sizes were paintable
     quotas.check_paintable(
         params,
         photo=(photo.width, photo.height),
@@ -263,6 +268,8 @@ def stylization_retry(*, stylization: Stylization) -> Stylization:
     if not stylization.is_retryable:
         raise errors.InvalidTransition(errors.CANNOT_RETRY)
     owner, photo = stylization.owner, stylization.photo
+    if stylization.print_side and not _print_source_ready(stylization.print_of):
+        raise ValidationError({"print": errors.PRINT_SOURCE_GONE})
     styles = [(link.style, link.weight) for link in stylization.style_links.select_related("style")]
     _checked_params(owner=owner, photo=photo, styles=styles, params=StyleParams.from_json(stylization.params))
     with transaction.atomic():
@@ -331,6 +338,10 @@ def _on_field(field: str, service: Callable[..., Any], **kwargs: Any) -> Any:
         if hasattr(exc, "error_dict") and "image" in exc.error_dict:
             raise ValidationError({field: exc.error_dict["image"]}) from exc
         raise
+
+
+def _print_source_ready(source: Stylization | None) -> bool:
+    return source is not None and source.status == Stylization.Status.SUCCEEDED and bool(source.result)
 
 
 def _style_usable_by(style: Style, owner: AbstractBaseUser) -> bool:

@@ -101,6 +101,7 @@
     setHidden($('[data-action="retry"]'), !state.can_retry);
     setHidden($('[data-action="download"]'), !state.result_url);
     setHidden($("[data-share-panel]"), !state.result_url);
+    setHidden($("[data-print-panel]"), !state.result_url);
     setHidden($('[data-action="remix"]'), !state.result_url);
     setHidden($("[data-before-after-section]"), !state.result_url);
     const after = $("[data-after]");

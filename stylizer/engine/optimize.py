@@ -16,7 +16,7 @@ from stylizer.engine.image_io import keep_colors, open_image, resize_tensor, to_
 from stylizer.engine.lbfgs import LBFGS
 from stylizer.engine.losses import ContentLoss, StyleLoss, gram, tv_loss
 from stylizer.engine.palette import palette_of, transfer
-from stylizer.engine.params import StyleParams, validate
+from stylizer.engine.params import ParamsError, StyleParams, validate
 from stylizer.engine.pixels import fit_long_side
 from stylizer.engine.schedule import Stage
 from stylizer.engine.vgg import extractor
@@ -107,17 +107,26 @@ class _Objective(torch.nn.Module):
         self.tv_weight = params.tv_weight
 
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
-        features = self.net(image)
+        features = self.net(image, checkpoint=image.shape[2] * image.shape[3] >= CHECKPOINT_MIN_PIXELS)
         content = sum(loss(features[name]) for name, loss in self.content.items())
         style = sum(loss(features[name]) for name, loss in self.style.items())
         tv = self.tv_weight * tv_loss(image) if self.tv_weight else image.new_zeros(())
         return {"content": content, "style": style, "tv": tv, "total": content + style + tv}
 
 
+# From this many pixels up (above a square 1024 px image: only a print's rungs, with the
+# sizes the site offers), VGG-19 runs block by block under gradient checkpointing
+# (vgg.VGGFeatures.forward): peak memory measured in README, Prints.
+CHECKPOINT_MIN_PIXELS = 1_100_000
+# L-BFGS memory of a print: each curvature pair is two copies of the image (at 4096 px,
+# 300 MB), carried up the rungs, so a print keeps fewer than a run's 50.
+PRINT_LBFGS_HISTORY = 8
+
+
 def _make_optimizer(params: StyleParams, image: torch.Tensor) -> LBFGS | torch.optim.Adam:
     if params.optimizer == "adam":
         return torch.optim.Adam([image], lr=0.02)
-    return LBFGS(image, history=50)
+    return LBFGS(image, history=PRINT_LBFGS_HISTORY if params.continue_from else 50)
 
 
 # Amplitude of the seeded noise added to the "palette" start (0..1 RGB): about 5 levels of
@@ -156,12 +165,17 @@ def stylize(
     *,
     progress: ProgressCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    start: Image.Image | None = None,
 ) -> StyleResult:
     """Paint `content` in the style of `styles` (blended by params.style_blend).
 
-    Raises Cancelled if `should_stop()` turns true between two steps.
+    A print (`params.continue_from`) starts from `start`, the finished result it continues,
+    upscaled to its first rung, instead of `params.init`. Raises Cancelled if `should_stop()`
+    turns true between two steps.
     """
     validate(params, style_count=len(styles))
+    if params.continue_from and start is None:
+        raise ParamsError("a print needs the finished result it continues")
     run = _Run(params, len(styles), progress, should_stop)
     image: torch.Tensor | None = None
     content_t: torch.Tensor | None = None
@@ -171,7 +185,10 @@ def stylize(
         content_t = to_tensor(content, size).to(run.device)
         style_ts = [to_tensor(style, fit_long_side(style.size, style_side)).to(run.device) for style in styles]
         objective = _Objective(run.net, params, content_t, style_ts, run.blend)
-        if image is None:
+        if image is None and start is not None:
+            # Lanczos, not the ladder's bilinear: the strokes are upscaled, not blurred.
+            image = to_tensor(start.convert("RGB").resize(size, Image.Resampling.LANCZOS)).to(run.device)
+        elif image is None:
             image = _initial_image(params, content_t, style_ts, run.blend, run.generator)
         else:
             # Upsample the coarser stage's result as this stage's starting point.

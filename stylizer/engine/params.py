@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from stylizer.engine.layers import LAYER_NAMES
-from stylizer.engine.schedule import Stage, ladder_of, plan
+from stylizer.engine.schedule import Stage, ladder_of, plan, print_plan
 
 Preset = Literal["draft", "standard", "high"]
 Optimizer = Literal["lbfgs", "adam"]
@@ -172,12 +172,17 @@ class StyleParams:
     preview_every: int = 0
     preview_size: int = 256
     style_loss: StyleLossName = "w2"
+    # A print (schedule.print_plan): 0 for an ordinary run; else the long side of the finished
+    # result it continues, which `stylize(start=...)` starts from instead of `init`.
+    continue_from: int = 0
 
     def replace(self, **changes) -> StyleParams:
         return dataclasses.replace(self, **changes)
 
     def stages(self) -> list[Stage]:
         """The coarse-to-fine stages this run optimizes (sizes and steps, coarsest first)."""
+        if self.continue_from:
+            return print_plan(self.continue_from, self.size, self.steps)
         return plan(self.size, self.preset, self.steps, self.multiscale, ladder_of(self.style_loss))
 
     def to_json(self) -> dict[str, Any]:
@@ -187,6 +192,8 @@ class StyleParams:
         data = dataclasses.asdict(self)
         for name in _STORED_EXCLUDED:
             data.pop(name)
+        if not data["continue_from"]:
+            data.pop("continue_from")  # an ordinary run is stored as before prints existed
         return _as_lists(data)
 
     @classmethod
@@ -217,6 +224,8 @@ def validate(params: StyleParams, *, style_count: int | None = None) -> None:
     """Raise ParamsError naming the first parameter out of its allowed range."""
     if not MIN_SIZE <= params.size <= MAX_SIZE:
         raise ParamsError(f"size must be between {MIN_SIZE} and {MAX_SIZE} px, not {params.size}")
+    if params.continue_from and not MIN_SIZE <= params.continue_from < params.size:
+        raise ParamsError(f"a print continues a result smaller than its size, not {params.continue_from} px")
     if params.preset not in PRESETS:
         raise ParamsError(f"preset must be one of {', '.join(PRESETS)}, not {params.preset!r}")
     if params.steps is not None and not 1 <= params.steps <= MAX_STEPS:

@@ -83,3 +83,42 @@ def _sqrt2_plan(size: int, preset: str, steps: int | None, multiscale: bool) -> 
         scaled[0] += steps - sum(scaled)
         counts = scaled
     return [Stage(side, count) for side, count in zip(sides, counts) if count > 0]
+
+
+# Prints: a finished result continued up the same sqrt(2) ladder to a large size (the
+# long sides a print may have; the site offers those a worker can make).
+PRINT_SIDES = (2048, 4096)
+# Steps at each print rung by its size: the rung sqrt(2)^k times 512 px gets
+# PRINT_STEPS[k - 1] (rungs at or below 512 px the first count, above 4096 the last). A step
+# costs in proportion to the pixels, so the large rungs get few: the painting is already
+# there, they only sharpen its strokes at the new size. Measured on a 2-core CPU: README,
+# Prints.
+PRINT_STEPS = (8, 6, 4, 3, 2, 2)
+# Rungs closer than this to the finished result's size are skipped (nothing to add there).
+PRINT_MIN_GROWTH = 1.1
+
+
+def print_plan(from_side: int, size: int, steps: int | None = None) -> list[Stage]:
+    """The rungs that continue a finished `from_side` px result to a `size` px print: the
+    sqrt(2) ladder below `size` (``size / sqrt(2)**k``), those above the result's size.
+    `steps` caps the total (STYLIZER_MAX_STEPS), each rung keeping at least one."""
+    sides = [side for side in ladder_sides_from(size) if side >= from_side * PRINT_MIN_GROWTH] or [size]
+    counts = [_print_steps(side) for side in sides]
+    if steps is not None and steps < sum(counts):
+        counts = [max(1, count * steps // sum(counts)) for count in counts]
+    return [Stage(side, count) for side, count in zip(sides, counts)]
+
+
+def ladder_sides_from(size: int) -> list[int]:
+    """Every rung of the sqrt(2) ladder up to `size` (down to one px), coarsest first."""
+    sides = [size]
+    while round(size / 2 ** (len(sides) / 2)) >= 1:
+        sides.insert(0, round(size / 2 ** (len(sides) / 2)))
+    return sides
+
+
+def _print_steps(side: int) -> int:
+    import math
+
+    rung = round(2 * math.log2(side / 512))
+    return PRINT_STEPS[min(max(rung, 1), len(PRINT_STEPS)) - 1]

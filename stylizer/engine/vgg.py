@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torch.utils import checkpoint as _checkpoint
 
 from stylizer.engine.layers import BLOCKS as _BLOCKS
 from stylizer.engine.layers import CHANNELS as _CHANNELS
@@ -113,14 +114,42 @@ class VGGFeatures(nn.Module):
         x = x.flip(1) if self.caffe else x  # RGB -> BGR for the Caffe weights
         return x.to(self.features[0].weight.dtype)
 
-    def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(self, image: torch.Tensor, checkpoint: bool = False) -> dict[str, torch.Tensor]:
+        """The tapped layers' activations. With `checkpoint` (and a gradient to take), each
+        block runs under torch.utils.checkpoint: its inner activations are not kept for the
+        backward pass but computed again there, so the peak memory of a large image is about
+        one block's activations plus the tapped layers, for about one more forward pass."""
         x = self.normalize(image)
+        if checkpoint and torch.is_grad_enabled() and x.requires_grad:
+            return self._forward_checkpointed(x)
         out: dict[str, torch.Tensor] = {}
         for index, module in enumerate(self.features):
             x = module(x)
             if index in self._taps:
                 out[self._taps[index]] = x
         return out
+
+    def _forward_checkpointed(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        out: dict[str, torch.Tensor] = {}
+        for start, end in self._blocks():
+            taps = tuple(index for index in range(start, end) if index in self._taps)
+            x, *tapped = _checkpoint.checkpoint(self._run_block, x, start, end, taps, use_reentrant=False)
+            out.update((self._taps[index], value) for index, value in zip(taps, tapped))
+        return out
+
+    def _blocks(self) -> list[tuple[int, int]]:
+        """Index ranges of the modules, each ending after a max-pool (the last where the net ends)."""
+        ends = [index + 1 for index, module in enumerate(self.features) if isinstance(module, nn.MaxPool2d)]
+        bounds = [0, *(end for end in ends if end < len(self.features)), len(self.features)]
+        return list(zip(bounds, bounds[1:]))
+
+    def _run_block(self, x: torch.Tensor, start: int, end: int, taps: tuple[int, ...]) -> tuple[torch.Tensor, ...]:
+        tapped = []
+        for index in range(start, end):
+            x = self.features[index](x)
+            if index in taps:
+                tapped.append(x)
+        return (x, *tapped)
 
 
 _cache_lock = threading.Lock()

@@ -217,8 +217,8 @@ def test_deleting_a_queued_stylization_deletes_it_without_writing_to_it_first(id
     with CaptureQueriesContext(connection) as queries:
         services.stylization_delete(stylization=stylization)
     writes = [query["sql"] for query in queries if query["sql"].startswith("UPDATE")]
-    # (Remixes of it lose their link to it: an update of other rows, SET remix_of_id = NULL.)
-    writes = [sql for sql in writes if 'SET "remix_of_id" = NULL' not in sql]
+    # (Remixes and prints of it lose their link to it: updates of other rows, SET ..._of_id = NULL.)
+    writes = [sql for sql in writes if 'SET "remix_of_id" = NULL' not in sql and 'SET "print_of_id" = NULL' not in sql]
     assert not [sql for sql in writes if "gallery_stylization" in sql], writes
     assert not Stylization.objects.exists()
     assert idle_queue.get_job_ids() == []
