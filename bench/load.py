@@ -99,12 +99,25 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--web-threads", type=int, default=2, help="threads per gunicorn worker (default 2)")
     parser.add_argument("--rq-workers", type=int, default=1, help="RQ worker processes (default 1)")
     parser.add_argument(
+        "--reuse-port",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="gunicorn --reuse-port: a listening socket per web process, among which the kernel spreads new "
+        "connections (default on; without it whichever process wakes first takes a burst of connections)",
+    )
+    parser.add_argument(
         "--idle-workers",
         action=argparse.BooleanOptionalAction,
         default=True,
         help="run the RQ workers at idle CPU priority (SCHED_IDLE), as if on machines of their own (default on)",
     )
     parser.add_argument("--torch-threads", type=int, default=1, help="OMP/MKL threads per RQ worker (default 1)")
+    parser.add_argument(
+        "--pause-workers",
+        action="store_true",
+        help="stop the RQ workers (SIGSTOP) while the clients run, resume them (SIGCONT) for the drain: "
+        "reads measured with no job painting",
+    )
     parser.add_argument("--job-size", type=int, default=64, help="long side of each stylization, px (default 64)")
     parser.add_argument("--job-steps", type=int, default=5, help="optimizer steps per stylization (default 5)")
     parser.add_argument("--max-jobs", type=int, default=300, help="cap on stylizations created (default 300)")
@@ -158,6 +171,10 @@ class LoadStack(Stack):
         self.port = 0
         self.users: list[tuple[str, str, str]] = []  # (token, photo id, style id)
 
+    @property
+    def access_log(self) -> Path:
+        return self.log_dir / "gunicorn-access.log"
+
     def start(self) -> None:
         super().start(
             {
@@ -170,6 +187,8 @@ class LoadStack(Stack):
                 "STYLIZER_DEVICE": "cpu",
                 "STYLIZER_SIZES": str(self.args.job_size),
                 "LOG_LEVEL": "WARNING",
+                # A stopped worker's running job beats no heartbeat: not a lost worker here.
+                **({"STYLIZER_STALE_AFTER": str(self.args.duration + 300)} if self.args.pause_workers else {}),
             }
         )
         self._populate()
@@ -207,8 +226,13 @@ class LoadStack(Stack):
             "--workers", str(self.args.web_workers),
             "--threads", str(self.args.web_threads),
             "--keep-alive", "75",
+            *(["--reuse-port"] if self.args.reuse_port else []),
             "--no-control-socket",  # gunicorn 27 would otherwise put one in ~/.gunicorn, shared by every run
             "--error-logfile", "-",
+            # Each request's time inside gunicorn (from its first byte read to its last written),
+            # beside what the clients measure: the difference is time spent waiting to be read.
+            "--access-logfile", str(self.access_log),
+            "--access-logformat", "%(m)s %(U)s %(s)s %(D)s",
         ]  # fmt: skip
         self.spawn("gunicorn", command)
         deadline = time.monotonic() + WEB_START_TIMEOUT
@@ -225,10 +249,16 @@ class LoadStack(Stack):
     def describe(self) -> str:
         return (
             f"gunicorn gthread {self.args.web_workers} workers x {self.args.web_threads} threads "
-            f"(keep-alive 75 s, DEBUG=false) on 127.0.0.1:{self.port}; {self.backends()}; "
+            f"(keep-alive 75 s, {'--reuse-port' if self.args.reuse_port else 'one shared listening socket'}, "
+            f"DEBUG=false) on 127.0.0.1:{self.port}; {self.backends()}; "
             f"{self.args.rq_workers} RQ worker(s) (`manage.py rqworker stylize`, CPU, {self._priority()}, "
             f"{self.args.torch_threads} torch thread(s)); jobs {self.args.job_size} px, {self.args.job_steps} steps"
         )
+
+    def signal_workers(self, signum: int) -> None:
+        for process in self.processes:
+            if process.name.startswith("bench-worker-") and process.poll() is None:
+                os.killpg(process.pid, signum)
 
     def _priority(self) -> str:
         return "SCHED_IDLE: only CPU time the web tier leaves" if self.args.idle_workers else "normal priority"
@@ -416,6 +446,9 @@ class Run:
     duplicates: Counter = field(default_factory=Counter)  # what the repeated POST got
     creates: int = 0  # POSTs sent, bounded by --max-jobs
     seconds: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # cores each role used while the clients ran
+    web_workers: list[tuple[int, float]] = field(default_factory=list)  # per gunicorn worker: connections, cores
+    server_reads: list[float] = field(default_factory=list)  # ms inside gunicorn per list/poll
 
 
 async def _load(args: argparse.Namespace, stack: LoadStack) -> Run:
@@ -427,16 +460,112 @@ async def _load(args: argparse.Namespace, stack: LoadStack) -> Run:
     # URLconf (every view, form, serializer and service) before the clock runs.
     await asyncio.gather(*(connection.request("GET", "/api/v1/me/") for connection in connections))
     print(f"{args.clients} clients for {args.duration:g} s ...", flush=True)
+    if args.pause_workers:
+        stack.signal_workers(signal.SIGSTOP)
+    cpu_before, web_before = _cpu_seconds(stack), _web_workers(stack)
+    log_offset = stack.access_log.stat().st_size if stack.access_log.exists() else 0
     started = time.monotonic()
     deadline = started + args.duration
-    await asyncio.gather(
-        *(
-            _client(index, connection, args, stack, run, random.Random(rng.random()), deadline, f"{run_id}-{index}")
-            for index, connection in enumerate(connections)
+    try:
+        await asyncio.gather(
+            *(
+                _client(index, connection, args, stack, run, random.Random(rng.random()), deadline, f"{run_id}-{index}")
+                for index, connection in enumerate(connections)
+            )
         )
+    finally:
+        run.seconds = time.monotonic() - started
+        cpu_after, web_after = _cpu_seconds(stack), _web_workers(stack)
+        if args.pause_workers:
+            stack.signal_workers(signal.SIGCONT)
+    run.cpu = {role: round((cpu_after[role] - cpu_before.get(role, 0.0)) / run.seconds, 2) for role in cpu_after}
+    run.server_reads = _server_read_times(stack.access_log, log_offset)
+    run.web_workers = sorted(
+        (
+            (connections, round((web_after[pid][1] - cpu) / run.seconds, 2))
+            for pid, (connections, cpu) in web_before.items()
+            if pid in web_after
+        ),
+        reverse=True,
     )
-    run.seconds = time.monotonic() - started
     return run
+
+
+def _server_read_times(access_log: Path, offset: int) -> list[float]:
+    """Milliseconds gunicorn took for each list or poll (GET /api/v1/stylizations/...) logged
+    after `offset`: the access log's %(D)s, microseconds."""
+    times = []
+    with contextlib.suppress(OSError), open(access_log, "rb") as log:
+        log.seek(offset)
+        for line in log.read().decode(errors="replace").splitlines():
+            method, path, _, micros = (line.split() + ["", "", "", ""])[:4]
+            if method == "GET" and path.startswith("/api/v1/stylizations/") and micros.isdigit():
+                times.append(int(micros) / 1000)
+    return times
+
+
+def _web_workers(stack: LoadStack) -> dict[int, tuple[int, float]]:
+    """Each gunicorn worker process: the clients' connections it holds, its CPU seconds so far."""
+    import psutil
+
+    arbiter = next(process for process in stack.processes if process.name == "gunicorn")
+    workers = {}
+    for worker in psutil.Process(arbiter.pid).children():
+        with contextlib.suppress(psutil.Error):
+            connections = worker.net_connections("tcp")
+            held = [c for c in connections if c.status == "ESTABLISHED" and c.laddr.port == stack.port]
+            times = worker.cpu_times()
+            workers[worker.pid] = (len(held), times.user + times.system)
+    return workers
+
+
+def _cpu_seconds(stack: LoadStack) -> Counter:
+    """CPU seconds so far of each role on the machine, from /proc (Linux): the processes the
+    stack started and their descendants (gunicorn, the workers and their engine processes,
+    the S3 server), this process (the clients), PostgreSQL's and Redis' processes;
+    descendants that exited count through their parent's children's time. `total` is
+    /proc/stat's busy time of all CPUs, and "everything else" the rest of it (other users
+    of the machine)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    started = {process.pid: _role(process.name) for process in stack.processes}
+    table: dict[int, tuple[int, str, int, int]] = {}  # pid -> (parent, name, own ticks, children's ticks)
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:  # it exited meanwhile
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        ticks = [int(value) for value in fields[11:15]]  # utime, stime, cutime, cstime
+        table[int(entry.name)] = (int(fields[1]), name, ticks[0] + ticks[1], ticks[2] + ticks[3])
+    seconds: Counter = Counter()
+    for pid, (_, name, own, children) in table.items():
+        ancestor = pid
+        while ancestor not in started and ancestor in table and ancestor > 1:
+            ancestor = table[ancestor][0]
+        if ancestor in started:
+            role = started[ancestor]
+            own += children if pid == ancestor else 0
+        elif pid == os.getpid():
+            role = "clients (load generator)"
+        elif name.startswith("postgres"):
+            role = "PostgreSQL"
+        elif name.startswith("redis"):
+            role = "Redis"
+        else:
+            continue  # other users of the machine: counted as the rest of the busy time below
+        seconds[role] += own / tick
+    busy = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    seconds["total"] = (sum(busy) - busy[3] - busy[4]) / tick  # all but idle and iowait
+    # What no process above accounts for: processes that came and went (and whose parent is
+    # not the stack's), the kernel's own threads.
+    seconds["everything else"] = seconds["total"] - sum(value for role, value in seconds.items() if role != "total")
+    return seconds
+
+
+def _role(process_name: str) -> str:
+    return "RQ workers" if process_name.startswith("bench-worker-") else process_name
 
 
 async def _client(
@@ -554,6 +683,10 @@ def _report(args: argparse.Namespace, stack: LoadStack, run: Run, jobs: dict) ->
             run.connection_errors["list"] + run.connection_errors["poll"],
         ),
         "",
+        f"Inside gunicorn (its access log) the same reads took p50 {_percentile(run.server_reads, 0.5):.1f} / "
+        f"p95 {_percentile(run.server_reads, 0.95):.1f} / p99 {_percentile(run.server_reads, 0.99):.1f} ms "
+        f"({len(run.server_reads)} logged); the rest of what the clients measured was waiting to be read.",
+        "",
         f"Reads p95 {read_p95:.1f} ms (target < 50 ms): {'met' if read_p95 < 50 else 'NOT met'}. "
         f"5xx: {server_errors} (target 0): {'met' if server_errors == 0 else 'NOT met'}.",
         "",
@@ -576,6 +709,15 @@ def _report(args: argparse.Namespace, stack: LoadStack, run: Run, jobs: dict) ->
         "",
         "Jobs: " + ("none lost, none doubled." if jobs["ok"] else "PROBLEM: " + _job_problems(jobs)),
         f"Throughput: {jobs['jobs_per_minute']:.1f} jobs/minute (succeeded jobs, first create to last finish).",
+        "",
+        "CPU while the clients ran, in cores (of "
+        f"{os.cpu_count()}): "
+        + ", ".join(f"{role} {cores:.2f}" for role, cores in sorted(run.cpu.items(), key=lambda item: -item[1]))
+        + (". The workers were stopped (SIGSTOP) while the clients ran." if args.pause_workers else ".")
+        + f" gunicorn's CPU per request: {run.cpu.get('gunicorn', 0) * run.seconds * 1000 / max(total, 1):.1f} ms."
+        + " Each gunicorn worker's share: "
+        + ", ".join(f"{connections} connections, {cores:.2f} cores" for connections, cores in run.web_workers)
+        + ".",
     ]
     return "\n".join(lines) + "\n"
 
@@ -604,6 +746,9 @@ def _raw(args: argparse.Namespace, stack: LoadStack, run: Run, jobs: dict) -> di
         "arguments": vars(args),
         "stack": stack.describe(),
         "seconds": run.seconds,
+        "cpu_cores": run.cpu,
+        "server_read_ms": run.server_reads,
+        "web_workers_connections_cores": run.web_workers,
         "latencies_ms": run.latencies,
         "statuses": {kind: dict(counts) for kind, counts in run.statuses.items()},
         "connection_errors": dict(run.connection_errors),

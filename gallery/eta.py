@@ -198,9 +198,9 @@ class StageClock:
 
 
 def _connection():
-    import django_rq
+    from gallery.services.queue import connection
 
-    return django_rq.get_connection(settings.RQ_QUEUE)
+    return connection()
 
 
 def speed_save(worker: str, speed: Speed) -> None:

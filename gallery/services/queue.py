@@ -37,10 +37,27 @@ def job_timeout(params: StyleParams) -> int:
     return max(1, math.ceil(seconds))
 
 
+_clients: dict[str, redis.Redis] = {}
+
+
+def connection() -> redis.Redis:
+    """The queue's Redis client, one per process (per RQ_QUEUES configuration): its pool
+    keeps connections open across requests and threads. django_rq.get_connection and
+    get_queue build a new client each call, so every call paid a new connection (connect,
+    then redis-py's CLIENT SETINFO handshake) before its command; a poll of a queued or
+    running row made two."""
+    config = settings.RQ_QUEUES[settings.RQ_QUEUE]
+    key = repr(sorted(config.items()))
+    client = _clients.get(key)
+    if client is None:
+        client = _clients.setdefault(key, django_rq.get_connection(settings.RQ_QUEUE))
+    return client
+
+
 def get_queue():
     # commit_mode="auto": we already call this from on_commit, so enqueue at once and see
     # Redis errors here, instead of django-rq deferring again and returning None.
-    return django_rq.get_queue(settings.RQ_QUEUE, commit_mode="auto")
+    return django_rq.get_queue(settings.RQ_QUEUE, commit_mode="auto", connection=connection())
 
 
 def print_queue_name(side: int) -> str:
