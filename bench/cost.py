@@ -3,10 +3,11 @@
     flock /tmp/cpu.lock python bench/cost.py [--size 512] [--style the_scream]
 
 On golden_gate x STYLE (../shared/images/reference/), one after the other: a bare VGG-19
-forward+backward to relu5_1 at the output size (the per-step floor), the previous engine's
-`standard` (Gram, content weight 30, from the photo) and the new default's draft, standard
-and high. For each: wall seconds, the ratio to the floor, the median step at the output size
-against the floor, and the judge's two measures (beside neural-style's published output).
+forward+backward to relu5_1 at the output size (the per-step floor), the Gram engine's
+`standard` (content weight 30, from the photo), `standard` with W2 at every layer (the
+default before "hybrid") and the default's draft, standard and high. For each: wall
+seconds, the ratio to the floor, the median step at the output size against the floor,
+and the judge's two measures (beside neural-style's published output).
 Writes bench/out/cost-<size>.json. Timing: run it under the CPU lock on an idle machine.
 """
 
@@ -31,6 +32,7 @@ from stylizer.engine.pixels import fit_long_side  # noqa: E402
 
 RUNS = [
     ("old standard", {**VARIANTS["old"], "preset": "standard"}),
+    ("w2 standard", {"style_loss": "w2", "preset": "standard"}),
     ("new draft", {"preset": "draft"}),
     ("new standard", {"preset": "standard"}),
     ("new high", {"preset": "high"}),

@@ -56,22 +56,30 @@ class Judge:
 
     @torch.no_grad()
     def __call__(self, output: Path, content: Path, style: Path) -> tuple[float, float]:
+        score, _ = self.detailed(output, content, style)
+        return score
+
+    @torch.no_grad()
+    def detailed(self, output: Path, content: Path, style: Path) -> tuple[tuple[float, float], dict]:
+        """The two measures, and the style measure's share from each layer (they sum to it)."""
         j = self.module
         layers = sorted(set(j.STYLE_LAYERS + j.CONTENT_LAYERS), key=self.net.LAYER_NAMES.index)
         out = j.load(output)
         photo = j.load(content, size=out.size)
         paint = j.load(style, long_side=max(out.size))
         fo, fp, fs = (self.net.forward(j.tensor(im), layers) for im in (out, photo, paint))
-        style_score = 0.0
+        per_layer = {}
         for layer in j.STYLE_LAYERS:
             flat = fo[layer].flatten(2).squeeze(0), fp[layer].flatten(2).squeeze(0), fs[layer].flatten(2).squeeze(0)
             d_out = j.swd(flat[0], flat[2], torch.Generator().manual_seed(7))
             d_photo = j.swd(flat[1], flat[2], torch.Generator().manual_seed(7))
-            style_score += d_out / d_photo / len(j.STYLE_LAYERS)
+            per_layer[layer] = d_out / d_photo / len(j.STYLE_LAYERS)
+        style_score = sum(per_layer.values())
         content_score = sum(
             (j.selfsim(fo[layer]) - j.selfsim(fp[layer])).abs().mean().item() for layer in j.CONTENT_LAYERS
         ) / len(j.CONTENT_LAYERS)
-        return round(style_score, 4), round(content_score, 4)
+        layers = {layer: round(share, 4) for layer, share in per_layer.items()}
+        return (round(style_score, 4), round(content_score, 4)), layers
 
 
 def pairs(mode: str) -> list[tuple[Path, Path]]:
@@ -101,8 +109,11 @@ def run(args) -> None:
             continue
         if args.mode == "reference" and args.judge_theirs:
             theirs = content.parent / REFERENCE[style.stem]
-            score = judge(theirs, content, style)
-            record(log, {"case": f"{content.stem}+{style.stem}", "variant": "neural-style", "score": score})
+            score, layers = judge.detailed(theirs, content, style)
+            record(
+                log,
+                {"case": f"{content.stem}+{style.stem}", "variant": "neural-style", "score": score, "layers": layers},
+            )
         for name, overrides in variants.items():
             if (f"{content.stem}+{style.stem}", name) in done:
                 continue
@@ -112,11 +123,12 @@ def run(args) -> None:
             seconds = time.perf_counter() - started
             path = OUT / f"{content.stem}+{style.stem}+{name}+{args.size}{args.tag}.png"
             result.image.save(path)
-            score = judge(path, content, style)
+            score, layers = judge.detailed(path, content, style)
             row = {
                 "case": f"{content.stem}+{style.stem}",
                 "variant": name,
                 "score": score,
+                "layers": layers,
                 "seconds": round(seconds, 1),
             }
             record(log, {**row, "params": overrides, "output": str(path.relative_to(ROOT))})

