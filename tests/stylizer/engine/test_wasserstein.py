@@ -111,3 +111,18 @@ def test_average_is_bias_corrected():
     assert average.get(torch.zeros(1)).item() == pytest.approx(2.0)
     average.update(torch.full((1,), 4.0))
     assert average.get(torch.zeros(1)).item() == pytest.approx((0.8 * 0.2 * 2 + 0.2 * 4) / (0.8 * 0.2 + 0.2))
+
+
+def test_moments_gradient_is_autograds():
+    """The hand-written backward of moments() gives what autograd gives for the same formulas."""
+    generator = torch.Generator().manual_seed(5)
+    flat = torch.randn(6, 40, generator=generator, dtype=torch.float64)
+    weights = torch.randn(6, 6, generator=generator, dtype=torch.float64), torch.randn(6, generator=generator)
+    for use_mean, use_second in ((True, True), (False, True), (True, False)):
+        ours = flat.clone().requires_grad_(True)
+        mean, second = moments(ours.view(1, 6, 5, 8))
+        ((weights[0] * second).sum() * use_second + (weights[1] * mean).sum() * use_mean).backward()
+        reference = flat.clone().requires_grad_(True)
+        loss = (weights[0] * (reference @ reference.t()) / 40).sum() * use_second
+        (loss + (weights[1] * reference.mean(dim=1)).sum() * use_mean).backward()
+        assert torch.allclose(ours.grad, reference.grad, rtol=1e-4, atol=1e-6)  # moments() works in float32
